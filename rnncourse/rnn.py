@@ -1,0 +1,209 @@
+"""The vanilla (Elman) RNN: forward and backward, one step and a whole sequence.
+
+The lessons write the column-vector maths
+
+    h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h)
+
+Weights are stored as PyTorch stores them, ``(out_features, in_features)``, and a batch is a
+stack of rows, so the same equation reads in code as
+
+    h_t = np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)
+
+Shapes: N batch, T time steps, D input size, H hidden size.
+
+    x_t (N, D)   h_prev, h_t (N, H)   W_xh (H, D)   W_hh (H, H)   b_h (H,)
+    x (N, T, D)  h0 (N, H)            h (N, T, H): all hidden states h_1 ... h_T
+
+Backward functions are pure: they take the forward's inputs and outputs and recompute what
+they need. In ``rnn_backward``, ``dh`` is dL/dh_t coming from the outputs only; the path
+through time (h_t -> h_{t+1}) is added inside, which is what backpropagation through time is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "rnn_step_forward",
+    "rnn_step_backward",
+    "rnn_forward",
+    "rnn_backward",
+    "init_rnn",
+]
+
+
+def rnn_step_forward(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    W_xh: np.ndarray,
+    W_hh: np.ndarray,
+    b_h: np.ndarray,
+) -> np.ndarray:
+    """One step of the RNN: ``h_t = tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)``.
+
+    Args:
+        x_t: input at step t, (N, D).
+        h_prev: previous hidden state h_{t-1}, (N, H).
+        W_xh: input-to-hidden weights, (H, D).
+        W_hh: hidden-to-hidden weights, (H, H).
+        b_h: hidden bias, (H,).
+
+    Returns:
+        h_t: the new hidden state, (N, H).
+
+    >>> import numpy as np
+    >>> x_t = np.array([[1.0, 0.0]])             # N=1, D=2
+    >>> h_prev = np.array([[0.5, -0.5, 0.0]])    # H=3
+    >>> W_xh = np.zeros((3, 2)); W_hh = np.eye(3); b_h = np.zeros(3)
+    >>> rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h).round(4)
+    array([[ 0.4621, -0.4621,  0.    ]])
+    """
+    a_t = x_t @ W_xh.T + h_prev @ W_hh.T + b_h  # (N, H) pre-activation
+    return np.tanh(a_t)
+
+
+def rnn_step_backward(
+    dh_t: np.ndarray,
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    h_t: np.ndarray,
+    W_xh: np.ndarray,
+    W_hh: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backward through one step, given the total gradient ``dh_t`` = dL/dh_t.
+
+    The forward in reverse:
+
+        da_t    = dh_t * (1 - h_t**2)      # tanh'(a) = 1 - tanh(a)**2 = 1 - h_t**2
+        dx_t    = da_t @ W_xh              # (N, D)
+        dh_prev = da_t @ W_hh              # (N, H)
+        dW_xh   = da_t.T @ x_t             # (H, D)
+        dW_hh   = da_t.T @ h_prev          # (H, H)
+        db_h    = da_t.sum(axis=0)         # (H,)
+
+    Returns:
+        (dx_t, dh_prev, dW_xh, dW_hh, db_h)
+    """
+    da_t = dh_t * (1.0 - h_t * h_t)  # (N, H)
+    dx_t = da_t @ W_xh
+    dh_prev = da_t @ W_hh
+    dW_xh = da_t.T @ x_t
+    dW_hh = da_t.T @ h_prev
+    db_h = da_t.sum(axis=0)
+    return dx_t, dh_prev, dW_xh, dW_hh, db_h
+
+
+def rnn_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    W_xh: np.ndarray,
+    W_hh: np.ndarray,
+    b_h: np.ndarray,
+) -> np.ndarray:
+    """Run the RNN over a whole sequence and return every hidden state.
+
+    The loop is ``rnn_step_forward`` applied for t = 1..T. For speed, the input projections
+    ``x_t @ W_xh.T + b_h`` of all steps are computed first in one matrix product; only the
+    recurrent product ``h_prev @ W_hh.T`` has to wait for the previous step.
+
+    Args:
+        x: inputs, (N, T, D).
+        h0: initial hidden state, (N, H).
+        W_xh (H, D), W_hh (H, H), b_h (H,): the parameters, shared by every step.
+
+    Returns:
+        h: hidden states h_1 ... h_T, (N, T, H).
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> N, T, D, H = 2, 5, 3, 4
+    >>> x = rng.normal(size=(N, T, D)); h0 = np.zeros((N, H))
+    >>> W_xh, W_hh, b_h = init_rnn(D, H, rng)
+    >>> h = rnn_forward(x, h0, W_xh, W_hh, b_h)
+    >>> h.shape
+    (2, 5, 4)
+    >>> bool(np.allclose(h[:, 0], rnn_step_forward(x[:, 0], h0, W_xh, W_hh, b_h)))
+    True
+    """
+    N, T, _ = x.shape
+    xw = x @ W_xh.T + b_h  # (N, T, H): input projections of all steps at once
+    h = np.empty(xw.shape, dtype=np.result_type(xw, h0, W_hh))
+    h_prev = h0
+    for t in range(T):
+        h_t = h[:, t]  # a view: write the new state in place
+        np.matmul(h_prev, W_hh.T, out=h_t)
+        h_t += xw[:, t]
+        np.tanh(h_t, out=h_t)
+        h_prev = h_t
+    return h
+
+
+def rnn_backward(
+    dh: np.ndarray,
+    x: np.ndarray,
+    h0: np.ndarray,
+    h: np.ndarray,
+    W_xh: np.ndarray,
+    W_hh: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backpropagation through time for a whole sequence.
+
+    ``dh[:, t]`` is the gradient on h_t from the outputs only. Walking back from t = T,
+    the total gradient on h_t is that plus the gradient arriving from step t+1:
+
+        dh_next = 0
+        for t = T..1:
+            da_t    = (dh[:, t] + dh_next) * (1 - h_t**2)
+            dh_next = da_t @ W_hh                      # flows on to h_{t-1}
+        dx      = da @ W_xh                            # all steps at once
+        dW_xh   = sum_t da_t.T @ x_t                   # summed over time (shared weights)
+        dW_hh   = sum_t da_t.T @ h_{t-1}
+        db_h    = sum_t da_t.sum(axis=0)
+
+    This is ``rnn_step_backward`` in a loop with ``+=`` on the weight gradients; here the
+    sums over t are single matrix products after the loop.
+
+    Args:
+        dh: upstream gradients on every hidden state, (N, T, H).
+        x (N, T, D), h0 (N, H), h (N, T, H): the forward's inputs and output.
+        W_xh (H, D), W_hh (H, H): the weights.
+
+    Returns:
+        (dx (N, T, D), dh0 (N, H), dW_xh (H, D), dW_hh (H, H), db_h (H,))
+    """
+    N, T, H = h.shape
+    D = x.shape[2]
+    da = np.empty(h.shape, dtype=np.result_type(dh, h, W_hh))  # (N, T, H)
+    dh_next = np.zeros((N, H), dtype=da.dtype)
+    for t in range(T - 1, -1, -1):
+        h_t = h[:, t]
+        da_t = da[:, t]
+        np.add(dh[:, t], dh_next, out=da_t)
+        da_t *= 1.0 - h_t * h_t
+        dh_next = da_t @ W_hh
+    h_prev_all = np.concatenate([h0[:, None, :], h[:, :-1]], axis=1)  # (N, T, H): h_0..h_{T-1}
+    da2 = da.reshape(N * T, H)
+    dx = da @ W_xh
+    dW_xh = da2.T @ x.reshape(N * T, D)
+    dW_hh = da2.T @ h_prev_all.reshape(N * T, H)
+    db_h = da2.sum(axis=0)
+    return dx, dh_next, dW_xh, dW_hh, db_h
+
+
+def init_rnn(
+    D: int,
+    H: int,
+    rng: np.random.Generator,
+    *,
+    dtype: type = np.float64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PyTorch's default initialisation: every entry uniform in [-1/sqrt(H), 1/sqrt(H)].
+
+    Returns:
+        (W_xh (H, D), W_hh (H, H), b_h (H,))
+    """
+    k = 1.0 / np.sqrt(H)
+    W_xh = rng.uniform(-k, k, size=(H, D)).astype(dtype)
+    W_hh = rng.uniform(-k, k, size=(H, H)).astype(dtype)
+    b_h = rng.uniform(-k, k, size=H).astype(dtype)
+    return W_xh, W_hh, b_h

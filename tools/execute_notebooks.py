@@ -1,0 +1,107 @@
+"""Execute notebooks in place, the way they are committed: outputs stored, nothing machine-specific.
+
+    python tools/execute_notebooks.py notebooks/02_hidden_state.ipynb solutions/*.ipynb
+
+Each notebook runs top to bottom in a fresh kernel started in the notebook's own folder, with
+one BLAS thread and a fixed hash seed. Cell ids are renumbered deterministically, execution
+timings are not recorded, widget state is not stored, so that a re-run of unchanged code gives
+an unchanged file. The time each notebook took is printed (not stored).
+
+Exercise notebooks (``exercises/``) are committed *without* outputs: use
+``--clear`` for those, or regenerate them with the exercise generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+KERNEL_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "RNNCOURSE_EXECUTING": "1",
+}
+
+
+def normalise(nb: nbformat.NotebookNode, *, clear: bool = False) -> nbformat.NotebookNode:
+    """Deterministic cell ids, no per-run metadata; optionally no outputs at all."""
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i:03d}"
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code" and clear:
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata.pop("widgets", None)
+    nb.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    lang = nb.metadata.setdefault("language_info", {})
+    for key in ("version", "pygments_lexer", "codemirror_mode", "nbconvert_exporter", "mimetype", "file_extension"):
+        lang.pop(key, None)
+    lang["name"] = "python"
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    nb = nbformat.read(path, as_version=4)
+    normalise(nb, clear=True)
+    old_env = {k: os.environ.get(k) for k in KERNEL_ENV}
+    os.environ.update(KERNEL_ENV)
+    try:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent.resolve())}},
+            record_timing=False,
+            store_widget_state=False,
+        )
+        start = time.perf_counter()
+        client.execute()
+        elapsed = time.perf_counter() - start
+    finally:
+        for k, v in old_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    normalise(nb)
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", type=Path)
+    parser.add_argument("--clear", action="store_true", help="store no outputs (exercises)")
+    parser.add_argument("--timeout", type=int, default=600, help="per-cell limit, seconds")
+    args = parser.parse_args(argv)
+    status = 0
+    for path in args.paths:
+        if args.clear:
+            nb = nbformat.read(path, as_version=4)
+            nbformat.write(normalise(nb, clear=True), path)
+            print(f"cleared  {path}")
+            continue
+        try:
+            elapsed = execute(path, timeout=args.timeout)
+        except Exception as exc:  # report and go on with the next notebook
+            print(f"FAILED   {path}: {type(exc).__name__}: {str(exc)[-2000:]}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{elapsed:7.1f} s  {path}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
