@@ -1,0 +1,1 @@
+"""Diagrams for the course; see each module. Imported on demand, never by `import rnncourse`."""
