@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "rel_error",
-    "numerical_gradient",
-    "check_gradients",
     "GradCheckEntry",
     "GradCheckReport",
+    "check_gradients",
+    "numerical_gradient",
+    "rel_error",
 ]
 
 Output = np.ndarray | Sequence[np.ndarray]
@@ -199,7 +199,11 @@ def check_gradients(
                 f"gradient for {name!r} has shape {ana.shape}, but {name} is {num.shape}"
             )
         diff = np.abs(ana - num)
-        idx = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape)) if diff.size else ()
+        idx = (
+            tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
+            if diff.size
+            else ()
+        )
         entries.append(
             GradCheckEntry(
                 name=name,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["output_forward", "output_backward", "init_output"]
+__all__ = ["init_output", "output_backward", "output_forward"]
 
 
 def output_forward(h: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray) -> np.ndarray:

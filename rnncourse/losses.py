@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["softmax", "log_softmax", "softmax_cross_entropy", "mse_loss"]
+__all__ = ["log_softmax", "mse_loss", "softmax", "softmax_cross_entropy"]
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["SGD", "Momentum", "Adam", "clip_grad_norm", "global_norm"]
+__all__ = ["SGD", "Adam", "Momentum", "clip_grad_norm", "global_norm"]
 
 Params = Mapping[str, np.ndarray]
 
@@ -31,7 +31,9 @@ def global_norm(grads: Params) -> float:
     >>> global_norm({"a": np.array([3.0]), "b": np.array([[4.0]])})
     5.0
     """
-    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
+    return float(
+        np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values()))
+    )
 
 
 def clip_grad_norm(

@@ -20,10 +20,10 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 __all__ = [
-    "PALETTE",
     "COLORS",
-    "SEQUENTIAL",
     "DIVERGING",
+    "PALETTE",
+    "SEQUENTIAL",
     "new_figure",
     "style_axes",
 ]
@@ -40,7 +40,9 @@ PALETTE: dict[str, str] = {
     "black": "#000000",
     "grey": "#999999",
 }
-COLORS: list[str] = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black")]
+COLORS: list[str] = [
+    PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black")
+]
 
 SEQUENTIAL = "cividis"
 DIVERGING = LinearSegmentedColormap.from_list(
@@ -93,5 +95,7 @@ def style_axes(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if legend:
-        ax.legend(frameon=False) if legend is True else ax.legend(legend, frameon=False)
-    mpl.rcParams.setdefault("axes.prop_cycle", mpl.cycler(color=COLORS))
+        if legend is True:
+            ax.legend(frameon=False)
+        else:
+            ax.legend(legend, frameon=False)

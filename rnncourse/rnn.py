@@ -24,11 +24,11 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "rnn_step_forward",
-    "rnn_step_backward",
-    "rnn_forward",
-    "rnn_backward",
     "init_rnn",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
 ]
 
 
