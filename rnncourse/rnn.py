@@ -125,7 +125,7 @@ def rnn_forward(
     >>> bool(np.allclose(h[:, 0], rnn_step_forward(x[:, 0], h0, W_xh, W_hh, b_h)))
     True
     """
-    N, T, _ = x.shape
+    T = x.shape[1]
     xw = x @ W_xh.T + b_h  # (N, T, H): input projections of all steps at once
     h = np.empty(xw.shape, dtype=np.result_type(xw, h0, W_hh))
     h_prev = h0
