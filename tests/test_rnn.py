@@ -1,4 +1,4 @@
-"""The vanilla RNN: step and sequence forms agree, and every backward matches numerical gradients."""
+"""The vanilla RNN: step and sequence forms agree; every backward matches numerical gradients."""
 
 import numpy as np
 import pytest
