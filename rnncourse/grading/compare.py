@@ -1,0 +1,314 @@
+"""Judge one call: the encoded result of a learner's function against the reference.
+
+Everything here runs in the grading process on plain data (see ``_driver``): the learner's
+arrays are copied into base ``ndarray``s before anything looks at them, so an object that
+claims to equal everything, a NaN or an infinity earns nothing. The verdict is an
+:class:`Outcome` with a status (passed, failed, error, timeout, not-implemented), a message
+saying what was expected and what came, and a hint naming the likely mistake.
+
+Closeness, for each output: ``|got - expected| / (|expected| + s) <= rtol`` entry by entry,
+with ``s`` the mean magnitude of the expected array, so that entries near zero are judged on
+the array's scale rather than their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rnncourse.grading import _driver
+from rnncourse.grading.errors import explain_error, shape_text
+from rnncourse.grading.spec import Case, Exercise
+
+__all__ = ["Outcome", "expected_outputs", "judge", "relative_errors"]
+
+
+@dataclass
+class Outcome:
+    status: str  # passed | failed | error | timeout | not-implemented
+    message: str = ""
+    hint: str = ""
+    case: Case | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class _Bad:
+    """An output that is not a value we can compare (a list, an object, a bad dtype...)."""
+
+    item: dict
+
+
+def _upcast(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float64) if value.dtype.kind == "f" else value.copy()
+    if isinstance(value, dict):
+        return {k: _upcast(v) for k, v in value.items()}
+    return value
+
+
+def _as_dict(ex: Exercise, raw: Any) -> dict[str, Any]:
+    values = (raw,) if len(ex.outputs) == 1 else tuple(raw)
+    return dict(zip(ex.outputs, values, strict=True))
+
+
+def expected_outputs(ex: Exercise, case: Case) -> dict[str, Any]:
+    """The reference's outputs, computed in float64 on (copies of) the case's inputs."""
+    args = [_upcast(case.inputs[a]) for a in ex.args]
+    return _as_dict(ex, ex.reference(*args))
+
+
+def _decode(item: dict, arrays: dict[str, np.ndarray]) -> Any:
+    kind = item["kind"]
+    if kind == "array":
+        return np.array(arrays[item["key"]], copy=True)
+    if kind == "scalar":
+        return float(arrays[item["key"]])
+    if kind == "dict":
+        return {k: _decode(v, arrays) for k, v in item["items"].items()}
+    return _Bad(item)
+
+
+def relative_errors(got: np.ndarray, exp: np.ndarray) -> np.ndarray:
+    """Entry-wise ``|got - exp| / (|exp| + s)``, s = mean |exp| (at least 1e-12)."""
+    exp = np.asarray(exp, dtype=np.float64)
+    diff = np.abs(np.asarray(got, dtype=np.float64) - exp)
+    scale = max(float(np.mean(np.abs(exp))) if exp.size else 0.0, 1e-12)
+    err = diff / (np.abs(exp) + scale)
+    return np.where(np.isfinite(got), err, np.inf)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _structure(name: str, got: Any, exp: Any, case: Case, scalar: bool) -> str | None:
+    """What is wrong with the type, shape or dtype of one output, or None."""
+    dtype_rule = (
+        "float64 (your inputs are float64)"
+        if case.dtype == np.float64
+        else "float32 or float64 (your inputs are float32)"
+    )
+    if scalar:
+        if isinstance(got, float):
+            return None
+        if isinstance(got, np.ndarray):
+            if got.shape == ():
+                return None
+            return f"{name} must be a single number (a float); got an array of shape {got.shape}"
+        return f"{name} must be a single number (a float); got {_describe(got)}"
+    if isinstance(exp, dict):
+        if not isinstance(got, dict):
+            return f"{name} must be a dict of arrays with keys {sorted(exp)}; got {_describe(got)}"
+        if set(got) != set(exp):
+            return f"{name} must have the keys {sorted(exp)}; got {sorted(got)}"
+        for k in exp:
+            problem = _structure(f"{name}[{k!r}]", got[k], exp[k], case, False)
+            if problem:
+                return problem
+        return None
+    if isinstance(got, _Bad) and got.item["kind"] == "list":
+        return f"return a numpy array for {name}, not a {got.item['type']} (use np.array or np.stack)"
+    if not isinstance(got, np.ndarray):
+        return f"return a numpy array for {name}; got {_describe(got)}"
+    if got.shape != exp.shape:
+        said = (
+            f"{name} should have shape {shape_text(exp.shape, case.sizes)}, "
+            f"got {shape_text(got.shape, case.sizes)}"
+        )
+        if sorted(got.shape) == sorted(exp.shape):
+            said += ": the right sizes in the wrong order (a transpose, or stacked on the wrong axis?)"
+        return said
+    if got.dtype.kind != "f" or (case.dtype == np.float64 and got.dtype != np.float64):
+        return f"{name} has dtype {got.dtype}; expected {dtype_rule}"
+    if got.dtype.itemsize < 4:
+        return f"{name} has dtype {got.dtype}; expected {dtype_rule}"
+    return None
+
+
+def _describe(got: Any) -> str:
+    if isinstance(got, _Bad):
+        item = got.item
+        if item["kind"] == "bad-dtype":
+            return f"an array of dtype {item['dtype']}"
+        if item["kind"] == "list":
+            return f"a {item['type']} of length {item['len']}"
+        return f"an object of type {item.get('type', '?')}"
+    if isinstance(got, np.ndarray):
+        return f"an array of shape {got.shape}"
+    if isinstance(got, dict):
+        return "a dict"
+    return f"a {type(got).__name__}"
+
+
+def _flat(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, v in values.items():
+        if isinstance(v, dict):
+            for k, w in v.items():
+                out[f"{name}[{k!r}]"] = w
+        else:
+            out[name] = v
+    return out
+
+
+def _matches(got: dict[str, Any], other: dict[str, Any], rtol: float) -> bool:
+    """Does ``got`` equal ``other`` everywhere (NaN/inf where ``other`` has them)?"""
+    g, o = _flat(got), _flat(other)
+    if set(g) != set(o):
+        return False
+    for k in o:
+        a, b = g[k], o[k]
+        if isinstance(a, _Bad):
+            return False
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        if a.shape != b.shape:
+            return False
+        fin = np.isfinite(b)
+        if not np.array_equal(np.isfinite(a), fin):
+            return False
+        if not np.array_equal(a[~fin], b[~fin], equal_nan=True):
+            return False
+        if fin.any() and relative_errors(a[fin], b[fin]).max() > rtol:
+            return False
+    return True
+
+
+def _mistake_hint(ex: Exercise, case: Case, got: dict[str, Any], rtol: float) -> str | None:
+    args = [_upcast(case.inputs[a]) for a in ex.args]
+    for mistake in ex.mistakes:
+        try:
+            with np.errstate(all="ignore"):
+                wrong = _as_dict(ex, mistake.fn(*[_driver.copy_value(a) for a in args]))
+        except Exception:
+            continue
+        if _matches(got, wrong, rtol):
+            return mistake.hint
+    return None
+
+
+def _mutation(ex: Exercise, case: Case, after: dict[str, np.ndarray] | None) -> str | None:
+    if after is None:
+        return None
+    for arg in ex.args:
+        before = _driver.flatten(case.inputs[arg], arg, {})
+        now = {k: v for k, v in after.items() if k == arg or k.startswith(arg + "|")}
+        for key, value in before.items():
+            shown = key.split("|")
+            shown = shown[0] + "".join(f"[{k!r}]" for k in shown[1:])
+            new = now.get(key)
+            if (
+                new is None
+                or new.shape != value.shape
+                or not np.array_equal(np.asarray(new, dtype=np.float64), value.astype(np.float64), equal_nan=True)
+            ):
+                return (
+                    f"your function modified its input `{shown}` in place. Graded functions "
+                    "must leave their inputs untouched: build new arrays (e.g. `a = a * s` "
+                    "instead of `a *= s`, or work on `a.copy()`)"
+                )
+        if set(now) - set(before):
+            return f"your function added entries to its input `{arg}`; leave inputs untouched"
+    return None
+
+
+def judge(
+    ex: Exercise,
+    case: Case,
+    meta: dict,
+    arrays: dict[str, np.ndarray],
+    after: dict[str, np.ndarray] | None,
+    expected: dict[str, Any] | None = None,
+) -> Outcome:
+    """The verdict on one call of the learner's function on ``case``.
+
+    ``meta``/``arrays`` are the driver's encoding of what it returned, ``after`` the inputs
+    it was given, flattened, as they were after the call (None: not checked).
+    """
+    if meta["status"] == "missing":
+        return Outcome("error", f"no function called {ex.name} is defined in the notebook", "", case)
+    if meta["status"] == "raised":
+        status, message, hint = explain_error(meta["error"], ex, case)
+        return Outcome(status, message, hint, case)
+    mutated = _mutation(ex, case, after)
+    if mutated:
+        return Outcome("failed", mutated, "", case)
+    if "top" in meta:
+        top = meta["top"]
+        want = f"a tuple ({', '.join(ex.outputs)}) of {len(ex.outputs)} values"
+        if top["kind"] == "not-a-tuple":
+            return Outcome("failed", f"return {want}; got a {top['type']}", "", case)
+        if top["kind"] == "wrong-length":
+            return Outcome("failed", f"return {want}; got {top['len']} values", "", case)
+        return Outcome("failed", f"the returned value could not be read: {top.get('type')}", "", case)
+    expected = expected if expected is not None else expected_outputs(ex, case)
+    got = {n: _decode(item, arrays) for n, item in zip(ex.outputs, meta["outputs"], strict=True)}
+    rtol = ex.rtol64 if case.dtype == np.float64 else ex.rtol32
+    match_rtol = max(10 * rtol, 1e-6)
+
+    for name in ex.outputs:
+        problem = _structure(name, got[name], expected[name], case, name in ex.scalars)
+        if problem:
+            hint = _mistake_hint(ex, case, got, match_rtol) or _diagnose(ex, case, got, expected)
+            return Outcome("failed", problem, hint or "", case)
+
+    flat_got, flat_exp = _flat(got), _flat(expected)
+    wrong, details = [], []
+    for key, exp in flat_exp.items():
+        g = np.asarray(flat_got[key], dtype=np.float64)
+        err = relative_errors(g, exp)
+        if err.size and err.max() > rtol:
+            wrong.append(key)
+            details.append(_detail(ex, key, g, np.asarray(exp), err, rtol, case))
+    if not wrong:
+        return Outcome("passed", "", "", case)
+    right = [k for k in flat_exp if k not in wrong]
+    message = "\n".join(details)
+    if len(flat_exp) > 1:
+        message = (
+            f"wrong: {', '.join(wrong)}" + (f"; right: {', '.join(right)}" if right else "") + "\n" + message
+        )
+    hint = _mistake_hint(ex, case, got, match_rtol) or _diagnose(ex, case, got, expected)
+    if not hint and len(wrong) == 1 and wrong[0] in ex.output_hints:
+        hint = ex.output_hints[wrong[0]]
+    if not hint and any(not np.all(np.isfinite(np.asarray(flat_got[k], dtype=np.float64))) for k in wrong):
+        hint = "NaN or infinity in your result: an overflow (exp of a large number?) or a division by zero"
+    return Outcome("failed", message, hint or "", case)
+
+
+def _diagnose(ex: Exercise, case: Case, got: dict, expected: dict) -> str | None:
+    if ex.diagnose is None:
+        return None
+    try:
+        return ex.diagnose(case, got, expected)
+    except Exception:  # a probe must never turn a verdict into a crash
+        return None
+
+
+def _detail(ex: Exercise, key: str, got: np.ndarray, exp: np.ndarray, err: np.ndarray, rtol: float, case: Case) -> str:
+    if got.shape == ():
+        return f"{key}: expected {_fmt(float(exp))}, got {_fmt(float(got))}"
+    idx = np.unravel_index(int(np.argmax(err)), err.shape)
+    where = "[" + ", ".join(map(str, idx)) + "]"
+    n_bad = int(np.sum(err > rtol))
+    line = (
+        f"{key}: {n_bad} of {err.size} entries differ; worst at {where}: "
+        f"expected {_fmt(float(exp[idx]))}, got {_fmt(float(got[idx]))}"
+    )
+    axis = ex.time_axis.get(key)
+    if axis is not None and err.ndim > axis:
+        per_step = np.moveaxis(err, axis, 0).reshape(err.shape[axis], -1).max(axis=1)
+        bad_steps = np.flatnonzero(per_step > rtol)
+        T = err.shape[axis]
+        if len(bad_steps) == T:
+            line += f"; wrong at every time step t = 0..{T - 1}"
+        else:
+            steps = ", ".join(map(str, bad_steps[:8])) + (", ..." if len(bad_steps) > 8 else "")
+            line += f"; first wrong time step t = {bad_steps[0]} (wrong at t = {steps} of 0..{T - 1})"
+    return line

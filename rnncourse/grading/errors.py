@@ -1,0 +1,129 @@
+"""Explain an exception raised inside a learner's function, in the course's terms.
+
+The driver (``_driver.error_record``) records the exception as plain data: its type and
+message, the learner's failing source line and the shapes of the arrays in that frame. From
+that alone (so it works for batch grading too, where the exception happened in another
+process) we write what failed and, when we can tell, what was meant:
+
+    `x_t @ W_xh` failed: x_t is (N, D) = (3, 4) and W_xh is (H, D) = (5, 4).
+    Did you mean `x_t @ W_xh.T`? Weights are stored (out_features, in_features), as in PyTorch.
+
+Shapes are written with the dimension letters, which every case keeps distinct.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rnncourse.grading.spec import Case, Exercise
+
+__all__ = ["explain_error", "shape_text"]
+
+_OPERAND = r"[A-Za-z_]\w*(?:\.T)?"
+_MATMUL = re.compile(rf"({_OPERAND})\s*@\s*({_OPERAND})")
+_DOT = re.compile(rf"np\.(?:dot|matmul)\(\s*({_OPERAND})\s*,\s*({_OPERAND})\s*\)")
+_BROADCAST = re.compile(r"shapes? ((?:\([\d, ]*\)\s*)+)")
+
+
+def shape_text(shape: tuple[int, ...] | list[int], sizes: dict[str, int]) -> str:
+    """``(N, H) = (3, 5)`` when every size names a unique letter, else ``(3, 5)``."""
+    shape = tuple(int(s) for s in shape)
+    by_size: dict[int, list[str]] = {}
+    for letter, size in sizes.items():
+        by_size.setdefault(size, []).append(letter)
+    numbers = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    letters = [by_size.get(s, []) for s in shape]
+    if shape and all(len(choice) == 1 for choice in letters):
+        named = "(" + ", ".join(c[0] for c in letters) + ("," if len(shape) == 1 else "") + ")"
+        return f"{named} = {numbers}"
+    return numbers
+
+
+def _resolve(operand: str, shapes: dict[str, list[int]]) -> tuple[int, ...] | None:
+    name, transposed = (operand[:-2], True) if operand.endswith(".T") else (operand, False)
+    if name not in shapes:
+        return None
+    shape = tuple(shapes[name])
+    return shape[::-1] if transposed else shape
+
+
+def _matmul_hint(line: str, record: dict, ex: Exercise, case: Case) -> str | None:
+    shapes = record.get("shapes", {})
+    sizes = case.sizes
+    for pattern in (_MATMUL, _DOT):
+        for left, right in pattern.findall(line):
+            a, b = _resolve(left, shapes), _resolve(right, shapes)
+            if a is None or b is None or len(a) < 1 or len(b) < 2 or a[-1] == b[-2]:
+                continue
+            right_name = right[:-2] if right.endswith(".T") else right
+            said = (
+                f"`{left} @ {right}` failed: {left} is {shape_text(a, sizes)} and "
+                f"{right} is {shape_text(b, sizes)}; the last axis of the left operand must "
+                "equal the first axis of the right one."
+            )
+            if not right.endswith(".T") and a[-1] == b[-1]:
+                return (
+                    f"{said} Did you mean `{left} @ {right}.T`? Weights are stored "
+                    "(out_features, in_features), as in PyTorch, so a batch of rows is "
+                    "multiplied by the transpose."
+                )
+            transposed = right.endswith(".T")
+            fits = []
+            for n in ex.args:
+                if n == right_name or n not in shapes or len(shapes[n]) != 2 or "N" in ex.dims.get(n, "N"):
+                    continue
+                other = tuple(shapes[n])[::-1] if transposed else tuple(shapes[n])
+                if other[-2] == a[-1]:
+                    fits.append(n + (".T" if transposed else ""))
+            if fits:
+                return f"{said} Did you mean `{left} @ {fits[0]}`?"
+            if transposed and a[-1] == b[-1]:
+                return f"{said} Did you mean `{left} @ {right_name}` (without .T)?"
+            return said
+    return None
+
+
+def _broadcast_hint(record: dict, case: Case) -> str | None:
+    m = _BROADCAST.search(record.get("message", ""))
+    if not m or "broadcast" not in record.get("message", ""):
+        return None
+    shapes = [tuple(int(s) for s in grp.split(",") if s.strip()) for grp in re.findall(r"\(([\d, ]*)\)", m.group(1))]
+    listed = " and ".join(shape_text(s, case.sizes) for s in shapes)
+    return (
+        f"arrays of shapes {listed} cannot be combined element-wise; check each operand's "
+        "shape against the table in the exercise (is one of them transposed, or indexed on "
+        "the wrong axis?)"
+    )
+
+
+def explain_error(record: dict, ex: Exercise, case: Case) -> tuple[str, str, str]:
+    """``(status, message, hint)`` for an exception record from the driver."""
+    if record.get("timeout"):
+        return "timeout", "", ""
+    if record.get("not_implemented"):
+        return (
+            "not-implemented",
+            f"{ex.name}: not implemented yet (replace `raise NotImplementedError()` with your code)",
+            "",
+        )
+    line = record.get("line", "")
+    message = f"{ex.name} raised {record['type']}: {record['message']}"
+    if line:
+        message += f"\n    in the line: {line}"
+    hint = None
+    for pattern, text in ex.error_hints:
+        if re.search(pattern, line):
+            hint = text
+            break
+    if hint is None and record["type"] == "ValueError":
+        hint = _matmul_hint(line, record, ex, case) or _broadcast_hint(record, case)
+    if hint is None and record["type"] == "ValueError" and not line and ("matmul" in record["message"] or "align" in record["message"]):
+        shown = ", ".join(
+            f"{n} is {shape_text(record['shapes'][n], case.sizes)}" for n in ex.args if n in record.get("shapes", {})
+        )
+        hint = f"a matrix product has shapes that do not fit ({shown}); weights are stored (out_features, in_features), so multiply by their transpose, e.g. x_t @ W_xh.T"
+    if hint is None and record["type"] == "NameError":
+        hint = "a name is used before it is defined: is it spelled as in the function's arguments?"
+    if hint is None and record["type"] == "IndexError":
+        hint = "an index is out of range: check which axis is time (x is (N, T, D), so x[:, t])."
+    return "error", message, hint or ""

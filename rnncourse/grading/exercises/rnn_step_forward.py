@@ -1,0 +1,94 @@
+"""Exercise ``rnn_step_forward``: ``h_t = tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)``.
+
+This module is the worked example of an exercise spec: seeded cases, the reference from the
+package, and the catalogue of mistakes, each with the hint its author should read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
+from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.rnn import rnn_step_forward
+
+
+def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    out = []
+    for (N, _, D, H), dtype in sizes_for(hidden):
+        inputs = {"x_t": normal(rng, (N, D), dtype), "h_prev": states(rng, (N, H), dtype)}
+        inputs.update(rnn_params(rng, D, H, dtype))
+        out.append(Case(inputs, group(dtype), {"N": N, "D": D, "H": H}, dtype))
+    if hidden:  # saturated units: tanh must be np.tanh, not a hand-written overflow-prone one
+        N, D, H = 2, 3, 4
+        inputs = {"x_t": normal(rng, (N, D), np.float64, 30.0), "h_prev": states(rng, (N, H), np.float64)}
+        inputs.update(rnn_params(rng, D, H, np.float64, scale=3.0))
+        out.append(Case(inputs, "large pre-activations", {"N": N, "D": D, "H": H}))
+    return out
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+MISTAKES = [
+    Mistake(
+        "no tanh",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: x_t @ W_xh.T + h_prev @ W_hh.T + b_h,
+        "your h_t is the pre-activation a_t: apply the nonlinearity, h_t = np.tanh(a_t).",
+    ),
+    Mistake(
+        "sigmoid instead of tanh",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: _sigmoid(x_t @ W_xh.T + h_prev @ W_hh.T + b_h),
+        "your h_t is sigmoid(a_t); the vanilla RNN uses tanh (values in (-1, 1)): np.tanh(a_t).",
+    ),
+    Mistake(
+        "ReLU instead of tanh",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: np.maximum(0, x_t @ W_xh.T + h_prev @ W_hh.T + b_h),
+        "your h_t is relu(a_t); this RNN uses tanh: np.tanh(a_t).",
+    ),
+    Mistake(
+        "W_hh not transposed",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + h_prev @ W_hh + b_h),
+        "W_hh is used untransposed: with rows as batch entries and weights stored "
+        "(out_features, in_features), the recurrent term is h_prev @ W_hh.T.",
+    ),
+    Mistake(
+        "bias forgotten",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T),
+        "b_h is missing: add it to the pre-activation, a_t = x_t @ W_xh.T + h_prev @ W_hh.T + b_h.",
+    ),
+    Mistake(
+        "bias added twice",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + 2 * b_h),
+        "b_h is added twice: there is one bias b_h (PyTorch's b_ih + b_hh), added once.",
+    ),
+    Mistake(
+        "h_prev ignored",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + b_h),
+        "h_t does not depend on h_prev: the recurrent term h_prev @ W_hh.T is missing.",
+    ),
+    Mistake(
+        "x_t ignored",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(h_prev @ W_hh.T + b_h),
+        "h_t does not depend on x_t: the input term x_t @ W_xh.T is missing.",
+    ),
+    Mistake(
+        "bias inside a separate tanh",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T) + b_h,
+        "b_h is added after the tanh: it belongs inside, h_t = tanh(... + b_h).",
+    ),
+]
+
+EXERCISE = Exercise(
+    name="rnn_step_forward",
+    args=("x_t", "h_prev", "W_xh", "W_hh", "b_h"),
+    outputs=("h_t",),
+    reference=rnn_step_forward,
+    cases=cases,
+    dims={"x_t": "N D", "h_prev": "N H", "W_xh": "H D", "W_hh": "H H", "b_h": "H", "h_t": "N H"},
+    mistakes=MISTAKES,
+    error_hints=[
+        (r"W_xh\s*@\s*x_t|W_hh\s*@\s*h_prev", "the batch is in rows, so the input goes on the left: x_t @ W_xh.T"),
+    ],
+)

@@ -1,0 +1,101 @@
+"""A short, readable verdict on one exercise: a tick per case group, details on failure.
+
+Rendered as text (terminals, feedback files, the exception message) and as HTML (notebooks).
+Nothing in a report depends on the machine or the clock, so stored notebook outputs stay
+identical from run to run.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from rnncourse.grading.compare import Outcome
+
+__all__ = ["Report"]
+
+_HEAD = {
+    "passed": "passed",
+    "failed": "failed",
+    "error": "raised an error",
+    "timeout": "timed out",
+    "not-implemented": "not implemented yet",
+}
+
+
+@dataclass
+class Report:
+    """The result of grading one function on all its cases.
+
+    Attributes:
+        name: the exercise.
+        status: passed | failed | error | timeout | not-implemented.
+        groups: (group label, number of cases, "passed" | "failed" | "not run") in order.
+        failure: the first case that did not pass, with what came and the hint.
+        hidden: graded on the hidden tests' cases.
+    """
+
+    name: str
+    status: str
+    groups: list[tuple[str, int, str]] = field(default_factory=list)
+    failure: Outcome | None = None
+    hidden: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def title(self) -> str:
+        which = " (hidden tests)" if self.hidden else ""
+        mark = "✓" if self.passed else "✗"
+        return f"{mark} {self.name}{which}: {_HEAD[self.status]}"
+
+    def summary(self) -> str:
+        """One paragraph for an exception message or a gradebook: what, where, hint."""
+        if self.passed:
+            return self.title
+        f = self.failure
+        parts = [self.title]
+        if f and f.message:
+            parts = [f.message if f.message.startswith(self.name) else f"{self.name}: {f.message}"]
+        if f and f.case is not None and f.status in ("failed", "error"):
+            parts.append(f"(case {f.case.group}: {f.case.label})")
+        if f and f.hint:
+            parts.append(f"Hint: {f.hint}")
+        return " ".join(parts) if len(parts) == 1 else "\n".join(parts)
+
+    def text(self) -> str:
+        lines = [self.title]
+        for group, n, state in self.groups:
+            mark = {"passed": "✓", "failed": "✗", "not run": "·"}[state]
+            cases = f"{n} case{'s' if n != 1 else ''}"
+            lines.append(f"  {mark} {group}: {cases}" + ("" if state != "not run" else ", not run"))
+        f = self.failure
+        if f is not None and f.status != "not-implemented":
+            if f.case is not None:
+                lines.append(f"  first failing case ({f.case.group}): {f.case.label}")
+            lines += ["  " + line for line in f.message.splitlines()]
+            if f.hint:
+                lines.append(f"  Hint: {f.hint}")
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        colour = "#009E73" if self.passed else "#D55E00"  # Okabe-Ito green / vermillion
+        rows = []
+        for group, n, state in self.groups:
+            mark = {"passed": "✓", "failed": "✗", "not run": "·"}[state]
+            cases = f"{n} case{'s' if n != 1 else ''}"
+            rows.append(f"<li>{mark} {html.escape(group)}: {cases}{'' if state != 'not run' else ', not run'}</li>")
+        body = f"<ul style='margin:0.2em 0;list-style:none;padding-left:1em'>{''.join(rows)}</ul>"
+        f = self.failure
+        if f is not None and f.status != "not-implemented":
+            if f.case is not None:
+                body += f"<div>first failing case ({html.escape(f.case.group)}): {html.escape(f.case.label)}</div>"
+            body += f"<pre style='margin:0.3em 0;white-space:pre-wrap'>{html.escape(f.message)}</pre>"
+            if f.hint:
+                body += f"<div><b>Hint:</b> {html.escape(f.hint)}</div>"
+        return (
+            f"<div style='border-left:4px solid {colour};padding:0.2em 0.8em'>"
+            f"<b style='color:{colour}'>{html.escape(self.title)}</b>{body}</div>"
+        )
