@@ -1,0 +1,96 @@
+"""The RNN diagrams: they return figures, draw T cells, highlight the active one, leak nothing."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.figure import Figure
+
+from rnncourse.diagrams.rnn import (
+    CELL_GIDS,
+    draw_unrolled,
+    rnn_cell,
+    row_column_convention,
+    unrolled_rnn,
+)
+
+
+def cells(fig: Figure) -> list:
+    return [p for ax in fig.axes for p in ax.patches if p.get_gid() in CELL_GIDS]
+
+
+@pytest.mark.parametrize("T", [1, 2, 5, 9])
+def test_unrolled_draws_one_cell_per_step(T):
+    fig = unrolled_rnn(T)
+    assert isinstance(fig, Figure)
+    assert len(cells(fig)) == T
+    assert fig._suptitle.get_text() == "Unrolled RNN architecture — hidden state propagation"
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    # the same three weight labels on every cell: the weights are shared
+    assert texts.count("$W_{xh}$") == T
+    assert texts.count("$W_{hh}$") == T
+    assert texts.count("$W_{hy}$") == T
+    assert "$h_0$" in texts and f"$x_{{{T}}}$" in texts and f"$y_{{{T}}}$" in texts
+
+
+@pytest.mark.parametrize("active", [1, 3, 4])
+def test_active_cell_is_highlighted(active):
+    fig = unrolled_rnn(4, active=active)
+    cs = cells(fig)
+    assert [p.get_gid() for p in cs].count("rnn-cell-active") == 1
+    assert cs[active - 1].get_gid() == "rnn-cell-active"
+    others = {tuple(p.get_facecolor()) for i, p in enumerate(cs) if i != active - 1}
+    assert tuple(cs[active - 1].get_facecolor()) not in others
+
+
+def test_no_active_cell_by_default():
+    assert all(p.get_gid() == "rnn-cell" for p in cells(unrolled_rnn(3)))
+
+
+def test_tokens_are_written_under_inputs():
+    fig = unrolled_rnn(3, tokens=["not", "bad", "!"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert {"'not'", "'bad'", "'!'"} <= set(texts)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"T": 0}, {"T": 3, "active": 4}, {"T": 3, "active": 0}, {"T": 2, "tokens": ["a"]}]
+)
+def test_bad_arguments_raise(kwargs):
+    fig, ax = plt.subplots()
+    plt.close(fig)
+    with pytest.raises(ValueError):
+        draw_unrolled(ax, **kwargs)
+
+
+def test_cell_figure_annotates_shapes():
+    fig = rnn_cell(D=3, H=5)
+    assert fig._suptitle.get_text() == "Inside the RNN cell — vector computation"
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    for piece in ["(H, D) = (5, 3)", "(H, H) = (5, 5)", "tanh", "b_h", "h_{t-1}", "x_t"]:
+        assert piece in texts
+    # W_hh is H*H squares, W_xh H*D, vectors: h_{t-1}, W_hh h, x_t, W_xh x, b_h, a_t, h_t
+    n_squares = sum(type(p).__name__ == "Rectangle" for p in fig.axes[0].patches)
+    assert n_squares == 5 * 5 + 5 * 3 + 5 + 5 + 3 + 5 + 5 + 5 + 5
+
+
+def test_row_column_figure_shapes():
+    fig = row_column_convention(D=3, H=4, N=2)
+    assert len(fig.axes) == 2
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "(H, D)=(4, 3)" in texts and "(D, H)=(3, 4)" in texts and "(N, H)=(2, 4)" in texts
+    with pytest.raises(ValueError):
+        row_column_convention(N=2, row=2)
+
+
+def test_no_pyplot_figures_leak():
+    before = plt.get_fignums()
+    for fig in (unrolled_rnn(6, active=2), rnn_cell(), row_column_convention()):
+        fig.savefig(io.BytesIO(), format="png")
+    assert plt.get_fignums() == before
