@@ -1,0 +1,433 @@
+"""The LSTM: forward and backward, one step and a whole sequence.
+
+The lessons write the column-vector maths (sigma is the logistic sigmoid, * is element-wise)
+
+    i_t = sigma(W_ii x_t + W_hi h_{t-1} + b_i)     input gate
+    f_t = sigma(W_if x_t + W_hf h_{t-1} + b_f)     forget gate
+    g_t = tanh (W_ig x_t + W_hg h_{t-1} + b_g)     candidate
+    o_t = sigma(W_io x_t + W_ho h_{t-1} + b_o)     output gate
+    c_t = f_t * c_{t-1} + i_t * g_t                memory cell
+    h_t = o_t * tanh(c_t)                          hidden state
+
+The four blocks are stacked in PyTorch's order i, f, g, o: ``W_ih (4H, D)``, ``W_hh (4H, H)``
+and one bias ``b (4H,)``, which is PyTorch's ``b_ih + b_hh`` (two biases added together
+compute the same function as one). So in row form, one matrix product gives all four gates:
+
+    a_t = x_t @ W_ih.T + h_prev @ W_hh.T + b       # (N, 4H), blocks a_i, a_f, a_g, a_o
+
+With a hidden projection (PyTorch's ``proj_size``) ``W_hr (P, H)``, P < H, the hidden state
+is projected down, ``h_t = (o_t * tanh(c_t)) @ W_hr.T``, so h_t is (N, P), ``W_hh`` is (4H, P)
+and ``h0`` is (N, P); the cell state stays (N, H).
+
+Shapes: N batch, T time steps, D input size, H hidden size, P projection size.
+
+    x_t (N, D)  h_prev, h_t (N, H) or (N, P)  c_prev, c_t (N, H)
+    x (N, T, D) h (N, T, H) or (N, T, P)      c (N, T, H)
+
+Backward functions are pure: they take the forward's inputs and outputs and recompute the
+gates. In ``lstm_backward``, ``dh`` is dL/dh_t from the outputs only; the paths through time
+(h_t -> h_{t+1} and c_t -> c_{t+1}) are added inside.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "sigmoid",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "init_lstm",
+]
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-a))``, element-wise, in [0, 1].
+
+    >>> import numpy as np
+    >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+    array([0. , 0.5, 1. ])
+    """
+    with np.errstate(over="ignore"):  # exp(1000) = inf gives exactly 0: correct
+        return 1.0 / (1.0 + np.exp(-a))
+
+
+def _split(a: np.ndarray, n: int) -> list[np.ndarray]:
+    """Split the last axis into n equal blocks (views), e.g. gates i, f, g, o."""
+    H = a.shape[-1] // n
+    return [a[..., k * H : (k + 1) * H] for k in range(n)]
+
+
+def lstm_step_forward(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b: np.ndarray,
+    W_hr: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One LSTM step.
+
+        a_t = x_t @ W_ih.T + h_prev @ W_hh.T + b        # (N, 4H)
+        i_t, f_t, o_t = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o)
+        g_t = tanh(a_g)
+        c_t = f_t * c_prev + i_t * g_t                  # (N, H)
+        h_t = o_t * tanh(c_t)                           # (N, H)
+        h_t = h_t @ W_hr.T                              # only with a projection: (N, P)
+
+    Args:
+        x_t: input, (N, D).
+        h_prev: previous hidden state, (N, H) or (N, P).
+        c_prev: previous cell state, (N, H).
+        W_ih: input weights of gates i, f, g, o stacked, (4H, D).
+        W_hh: recurrent weights, (4H, H) or (4H, P).
+        b: bias, (4H,).
+        W_hr: optional projection, (P, H).
+
+    Returns:
+        (h_t, c_t)
+
+    >>> import numpy as np
+    >>> H = 2; x_t = np.ones((1, 3)); h_prev = np.zeros((1, H)); c_prev = np.ones((1, H))
+    >>> W_ih = np.zeros((4 * H, 3)); W_hh = np.zeros((4 * H, H)); b = np.zeros(4 * H)
+    >>> h_t, c_t = lstm_step_forward(x_t, h_prev, c_prev, W_ih, W_hh, b)
+    >>> c_t        # all gates 0.5, candidate 0: the cell keeps half of c_prev
+    array([[0.5, 0.5]])
+    """
+    a_t = x_t @ W_ih.T + h_prev @ W_hh.T + b  # (N, 4H)
+    a_i, a_f, a_g, a_o = _split(a_t, 4)
+    i_t = sigmoid(a_i)
+    f_t = sigmoid(a_f)
+    g_t = np.tanh(a_g)
+    o_t = sigmoid(a_o)
+    c_t = f_t * c_prev + i_t * g_t
+    h_t = o_t * np.tanh(c_t)
+    if W_hr is not None:
+        h_t = h_t @ W_hr.T
+    return h_t, c_t
+
+
+def lstm_step_backward(
+    dh_t: np.ndarray,
+    dc_t: np.ndarray,
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b: np.ndarray,
+    W_hr: np.ndarray | None = None,
+) -> tuple[np.ndarray, ...]:
+    """Backward through one step: the forward recomputed, then walked in reverse.
+
+    ``dh_t`` and ``dc_t`` are the total gradients on h_t and c_t (``dc_t`` is what flows
+    back from step t+1; the path through h_t is added here):
+
+        dm      = dh_t @ W_hr                  # only with a projection (m = o_t * tanh(c_t))
+        dW_hr   = dh_t.T @ m                   # only with a projection
+        do      = dm * tanh(c_t)
+        dc      = dc_t + dm * o_t * (1 - tanh(c_t)**2)
+        di, dg  = dc * g_t, dc * i_t
+        df      = dc * c_prev
+        dc_prev = dc * f_t                      # the additive path: no squashing, times f_t
+        da_i, da_f, da_o = di * i_t * (1 - i_t), df * f_t * (1 - f_t), do * o_t * (1 - o_t)
+        da_g    = dg * (1 - g_t**2)
+        da      = [da_i, da_f, da_g, da_o]      # (N, 4H)
+        dx_t    = da @ W_ih;   dh_prev = da @ W_hh
+        dW_ih   = da.T @ x_t;  dW_hh   = da.T @ h_prev;  db = da.sum(axis=0)
+
+    Returns:
+        (dx_t, dh_prev, dc_prev, dW_ih, dW_hh, db), plus dW_hr last when W_hr is given.
+    """
+    # forward again
+    a_t = x_t @ W_ih.T + h_prev @ W_hh.T + b
+    a_i, a_f, a_g, a_o = _split(a_t, 4)
+    i_t, f_t, g_t, o_t = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+    c_t = f_t * c_prev + i_t * g_t
+    tanh_c = np.tanh(c_t)
+    # and back
+    if W_hr is not None:
+        dm = dh_t @ W_hr  # (N, H)
+        dW_hr = dh_t.T @ (o_t * tanh_c)  # (P, H)
+    else:
+        dm = dh_t
+    do = dm * tanh_c
+    dc = dc_t + dm * o_t * (1.0 - tanh_c**2)
+    di = dc * g_t
+    dg = dc * i_t
+    df = dc * c_prev
+    dc_prev = dc * f_t
+    da_i = di * i_t * (1.0 - i_t)
+    da_f = df * f_t * (1.0 - f_t)
+    da_g = dg * (1.0 - g_t**2)
+    da_o = do * o_t * (1.0 - o_t)
+    da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)  # (N, 4H)
+    dx_t = da @ W_ih
+    dh_prev = da @ W_hh
+    dW_ih = da.T @ x_t
+    dW_hh = da.T @ h_prev
+    db = da.sum(axis=0)
+    if W_hr is not None:
+        return dx_t, dh_prev, dc_prev, dW_ih, dW_hh, db, dW_hr
+    return dx_t, dh_prev, dc_prev, dW_ih, dW_hh, db
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole sequences. These compute exactly lstm_step_forward / lstm_step_backward in a loop over
+# t (tests check it), arranged for speed:
+#   * the input projections x_t @ W_ih.T + b of all steps are one matrix product;
+#   * sigmoid and tanh of all four gates come from ONE exp: the pre-activations are computed
+#     with the rows of the weights scaled by s = -1 (i, f, o) and -2 (g) -- exact, powers of
+#     two -- so e = exp(s * a) and  sigmoid(a) = 1 / (1 + e),  tanh(a) = 2 / (1 + e) - 1;
+#     (numpy's exp is several times faster than its tanh in float64);
+#   * every step works in place in buffers allocated once; no per-step concatenation;
+#   * the backward recomputes all pre-activations with one product, [x_t, h_{t-1}] @ W.T,
+#     and the weight gradients (sums over t) are single products after the loop.
+# ---------------------------------------------------------------------------------------------
+
+
+def _gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
+    s = np.full(4 * H, -1.0, dtype=dtype)
+    s[2 * H : 3 * H] = -2.0
+    return s  # (4H,)
+
+
+def _tanh_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = tanh(a) = 2 / (1 + exp(-2a)) - 1 (faster than np.tanh except on tiny arrays)."""
+    if a.size <= 256:
+        return np.tanh(a, out=out)
+    np.multiply(a, -2.0, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(2.0, out, out=out)
+    out -= 1.0
+    return out
+
+
+def lstm_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b: np.ndarray,
+    W_hr: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the LSTM over a sequence: ``lstm_step_forward`` for t = 1..T.
+
+    Args:
+        x: inputs, (N, T, D).
+        h0: initial hidden state, (N, H), or (N, P) with a projection.
+        c0: initial cell state, (N, H).
+        W_ih (4H, D), W_hh (4H, H) or (4H, P), b (4H,), W_hr (P, H) or None.
+
+    Returns:
+        (h, c): all hidden states (N, T, H) or (N, T, P), and all cell states (N, T, H).
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> N, T, D, H = 2, 5, 3, 4
+    >>> W_ih, W_hh, b = init_lstm(D, H, rng)
+    >>> x = rng.normal(size=(N, T, D)); h0 = np.zeros((N, H)); c0 = np.zeros((N, H))
+    >>> h, c = lstm_forward(x, h0, c0, W_ih, W_hh, b)
+    >>> h.shape, c.shape
+    ((2, 5, 4), (2, 5, 4))
+    >>> h1, c1 = lstm_step_forward(x[:, 0], h0, c0, W_ih, W_hh, b)
+    >>> bool(np.allclose(h[:, 0], h1) and np.allclose(c[:, 0], c1))
+    True
+    """
+    N, T, D = x.shape
+    H = W_hh.shape[0] // 4
+    arrays = [x, h0, c0, W_ih, W_hh, b] + ([] if W_hr is None else [W_hr])
+    dtype = np.result_type(*arrays)
+    s = _gate_scale(H, dtype)
+    xw = (x.reshape(N * T, D) @ (W_ih.T * s)).reshape(N, T, 4 * H)  # all steps at once
+    xw += b * s
+    W_hh_sT = W_hh.T * s  # (H or P, 4H), scaled columns
+    h = np.empty((N, T, H if W_hr is None else W_hr.shape[0]), dtype=dtype)
+    c = np.empty((N, T, H), dtype=dtype)
+    G = np.empty((N, 4 * H), dtype=dtype)  # the current step's gates
+    i_t, f_t, g_t, o_t = _split(G, 4)
+    tmp = np.empty((N, H), dtype=dtype)
+    m = np.empty((N, H), dtype=dtype) if W_hr is not None else None
+    h_prev, c_prev = h0, c0
+    with np.errstate(over="ignore"):  # exp overflow -> inf -> a gate of exactly 0 or -1
+        for t in range(T):
+            np.matmul(h_prev, W_hh_sT, out=G)
+            G += xw[:, t]  # G = s * a_t
+            np.exp(G, out=G)
+            G += 1.0
+            np.reciprocal(G, out=G)  # i, f, o = sigmoid(a); g block: sigmoid(2 a_g)
+            g_t *= 2.0
+            g_t -= 1.0  # g = 2 sigmoid(2 a_g) - 1 = tanh(a_g)
+            c_t = c[:, t]
+            np.multiply(f_t, c_prev, out=c_t)
+            np.multiply(i_t, g_t, out=tmp)
+            c_t += tmp  # c_t = f * c_prev + i * g
+            _tanh_into(c_t, tmp)
+            if m is None:
+                np.multiply(o_t, tmp, out=h[:, t])  # h_t = o * tanh(c_t)
+            else:
+                np.multiply(o_t, tmp, out=m)
+                np.matmul(m, W_hr.T, out=h[:, t])  # h_t = (o * tanh(c_t)) @ W_hr.T
+            h_prev, c_prev = h[:, t], c_t
+    return h, c
+
+
+def lstm_backward(
+    dh: np.ndarray,
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b: np.ndarray,
+    W_hr: np.ndarray | None = None,
+    dc_last: np.ndarray | None = None,
+) -> tuple[np.ndarray, ...]:
+    """Backpropagation through time: ``lstm_step_backward`` for t = T..1.
+
+    Walking back from t = T with dh_next = 0 and dc_next = dc_last (or 0):
+
+        total gradient on h_t:  dh[:, t] + dh_next
+        total gradient on c_t:  dc_next
+        (dx_t, dh_next, dc_next, dW_ih_t, ...) = lstm_step_backward(...)
+        dW_ih = sum_t dW_ih_t, and likewise dW_hh, db, dW_hr  (shared weights)
+
+    The gates are recomputed from x and h; the weight gradients and dx are products over
+    all steps at once after the loop.
+
+    Args:
+        dh: upstream gradients on every hidden state (from the outputs only), like h.
+        x, h0, c0: the forward's inputs; h, c: its outputs.
+        W_ih, W_hh, b, W_hr: the parameters.
+        dc_last: optional gradient on the last cell state c_T, (N, H).
+
+    Returns:
+        (dx, dh0, dc0, dW_ih, dW_hh, db), plus dW_hr last when W_hr is given.
+    """
+    N, T, D = x.shape
+    H = c.shape[2]
+    P = h.shape[2]
+    arrays = [dh, x, h0, c0, h, c, W_ih, W_hh, b] + ([] if W_hr is None else [W_hr])
+    dtype = np.result_type(*arrays)
+    s = _gate_scale(H, dtype)
+    # [x_t, h_{t-1}] for all steps, (N, T, D + P): one product recomputes every pre-activation
+    xh = np.empty((N, T, D + P), dtype=dtype)
+    xh[:, :, :D] = x
+    xh[:, 0, D:] = h0
+    xh[:, 1:, D:] = h[:, :-1]
+    W = np.concatenate([W_ih, W_hh], axis=1)  # (4H, D + P)
+    A = (xh.reshape(N * T, D + P) @ (W.T * s)).reshape(N, T, 4 * H)  # s * a, all steps
+    A += b * s
+    # buffers reused every step
+    S = np.empty((N, 4 * H), dtype=dtype)  # gate values
+    i_t, f_t, g_t, o_t = _split(S, 4)
+    dgate = np.empty((N, 4 * H), dtype=dtype)  # derivative of each gate wrt its a
+    dg_scale = np.ones(4 * H, dtype=dtype)
+    dg_scale[2 * H : 3 * H] = 4.0  # d tanh(a)/da = 4 sigmoid(2a) (1 - sigmoid(2a))
+    tanh_c = np.empty((N, H), dtype=dtype)
+    dm = np.empty((N, H), dtype=dtype)
+    dh_t = np.empty((N, P), dtype=dtype)
+    dh_next = np.zeros((N, P), dtype=dtype)
+    dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
+    if W_hr is not None:
+        dh_all = np.empty((N, T, P), dtype=dtype)  # total dL/dh_t, for dW_hr
+        m_all = np.empty((N, T, H), dtype=dtype)  # o_t * tanh(c_t), for dW_hr
+    with np.errstate(over="ignore"):
+        for t in range(T - 1, -1, -1):
+            da = A[:, t]  # holds s * a_t; overwritten below by dL/da_t
+            np.exp(da, out=S)
+            S += 1.0
+            np.reciprocal(S, out=S)  # sigmoid of a (i, f, o), of 2a (g)
+            np.multiply(S, S, out=dgate)
+            np.subtract(S, dgate, out=dgate)
+            dgate *= dg_scale  # sigmoid' = s (1 - s); tanh' = 4 s (1 - s) with s = sigmoid(2a)
+            g_t *= 2.0
+            g_t -= 1.0  # g = tanh(a_g)
+            c_t = c[:, t]
+            c_prev = c[:, t - 1] if t > 0 else c0
+            _tanh_into(c_t, tanh_c)
+            if W_hr is None:
+                np.add(dh[:, t], dh_next, out=dm)  # total dL/dh_t
+            else:
+                np.add(dh[:, t], dh_next, out=dh_t)
+                dh_all[:, t] = dh_t
+                np.matmul(dh_t, W_hr, out=dm)  # dm = dh_t @ W_hr
+                np.multiply(o_t, tanh_c, out=m_all[:, t])
+            da_i, da_f, da_g, da_o = _split(da, 4)
+            np.multiply(dm, tanh_c, out=da_o)  # do
+            np.multiply(tanh_c, tanh_c, out=tanh_c)
+            np.subtract(1.0, tanh_c, out=tanh_c)
+            tanh_c *= o_t
+            tanh_c *= dm
+            dc += tanh_c  # dc = dc_next + dm * o * (1 - tanh(c_t)^2)
+            np.multiply(dc, g_t, out=da_i)  # di
+            np.multiply(dc, c_prev, out=da_f)  # df
+            np.multiply(dc, i_t, out=da_g)  # dg
+            da *= dgate  # through the sigmoids and the tanh: da_t
+            dc *= f_t  # dc_prev = dc * f
+            np.matmul(da, W_hh, out=dh_next)  # dh_prev = da @ W_hh
+    da2 = A.reshape(N * T, 4 * H)  # now dL/da for all steps
+    dx = (da2 @ W_ih).reshape(N, T, D)
+    dW = da2.T @ xh.reshape(N * T, D + P)  # (4H, D + P): sum over t of da_t.T @ [x_t, h_{t-1}]
+    dW_ih = np.ascontiguousarray(dW[:, :D])
+    dW_hh = np.ascontiguousarray(dW[:, D:])
+    db = da2.sum(axis=0)
+    if W_hr is not None:
+        dW_hr = dh_all.reshape(N * T, P).T @ m_all.reshape(N * T, H)
+        return dx, dh_next, dc, dW_ih, dW_hh, db, dW_hr
+    return dx, dh_next, dc, dW_ih, dW_hh, db
+
+
+def init_lstm(
+    D: int,
+    H: int,
+    rng: np.random.Generator,
+    *,
+    P: int | None = None,
+    forget_bias: float | None = None,
+    dtype: type = np.float64,
+) -> tuple[np.ndarray, ...]:
+    """PyTorch's default initialisation, with an optional forget-gate bias.
+
+    Every weight is uniform in [-1/sqrt(H), 1/sqrt(H)] as in ``torch.nn.LSTM``. PyTorch has
+    two biases, each drawn that way; ``b`` is their sum, so it is distributed as PyTorch's
+    effective bias.
+
+    ``forget_bias``: when given, the forget-gate block ``b[H:2H]`` is set to this value.
+    ``forget_bias=1.0`` is the recommendation of Jozefowicz, Zaremba & Sutskever (2015): with
+    f_t = sigmoid(1) = 0.73 at the start, the cell keeps most of its content and the gradient
+    through ``dc_prev = dc * f_t`` shrinks slowly, so long-range dependencies can be learnt
+    before the gates have been trained.
+
+    Args:
+        D, H: input and hidden sizes; P: projection size (P < H) or None.
+
+    Returns:
+        (W_ih (4H, D), W_hh (4H, H or P), b (4H,)), plus W_hr (P, H) when P is given.
+
+    >>> import numpy as np
+    >>> W_ih, W_hh, b = init_lstm(3, 4, np.random.default_rng(0), forget_bias=1.0)
+    >>> W_ih.shape, W_hh.shape, b[4:8]
+    ((16, 3), (16, 4), array([1., 1., 1., 1.]))
+    >>> [a.shape for a in init_lstm(3, 4, np.random.default_rng(0), P=2)]
+    [(16, 3), (16, 2), (16,), (2, 4)]
+    """
+    if P is not None and not 0 < P < H:
+        raise ValueError(f"the projection size P must satisfy 0 < P < H = {H}, got {P}")
+    k = 1.0 / np.sqrt(H)
+    W_ih = rng.uniform(-k, k, size=(4 * H, D))
+    W_hh = rng.uniform(-k, k, size=(4 * H, H if P is None else P))
+    b = rng.uniform(-k, k, size=4 * H) + rng.uniform(-k, k, size=4 * H)  # b_ih + b_hh
+    if forget_bias is not None:
+        b[H : 2 * H] = forget_bias
+    out = [W_ih, W_hh, b]
+    if P is not None:
+        out.append(rng.uniform(-k, k, size=(P, H)))
+    return tuple(a.astype(dtype) for a in out)

@@ -1,0 +1,311 @@
+"""The LSTM: step and sequence forms agree, backward matches numerical gradients and PyTorch."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnncourse.gradcheck import check_gradients, rel_error
+from rnncourse.lstm import (
+    _tanh_into,
+    init_lstm,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+    sigmoid,
+)
+
+# (N, T, D, H, P): N=1, T=1, every letter different, with and without a projection
+SHAPES = [
+    (1, 1, 1, 1, None),
+    (1, 4, 3, 5, None),
+    (3, 1, 4, 2, None),
+    (2, 5, 3, 4, None),
+    (4, 3, 6, 5, 2),
+    (1, 3, 2, 4, 1),
+    (3, 1, 2, 5, 3),
+]
+NAMES = ["x", "h0", "c0", "W_ih", "W_hh", "b", "W_hr"]
+
+
+def make(N, T, D, H, P=None, seed=0, dtype=np.float64, forget_bias=None):
+    """Parameters and inputs for one case, as a dict named like lstm_forward's arguments."""
+    rng = np.random.default_rng(seed)
+    params = init_lstm(D, H, rng, P=P, forget_bias=forget_bias)
+    d = dict(zip(["W_ih", "W_hh", "b", "W_hr"], params, strict=False))
+    d["x"] = rng.normal(size=(N, T, D))
+    d["h0"] = 0.5 * rng.normal(size=(N, H if P is None else P))
+    d["c0"] = rng.normal(size=(N, H))
+    return rng, {k: v.astype(dtype) for k, v in d.items()}
+
+
+def args(d, *names):
+    return [d.get(n) for n in names]
+
+
+# ----------------------------------------------------------------------------- step = sequence
+@pytest.mark.parametrize("shape", [*SHAPES, (6, 4, 3, 50, None), (5, 3, 4, 60, 7)])
+def test_sequence_forward_equals_loop_of_steps(shape):
+    # the last two shapes have N*H > 256: the fast exp-based tanh path in the sequence form
+    _, d = make(*shape)
+    h, c = lstm_forward(*args(d, "x", "h0", "c0", "W_ih", "W_hh", "b", "W_hr"))
+    h_prev, c_prev = d["h0"], d["c0"]
+    for t in range(d["x"].shape[1]):
+        h_prev, c_prev = lstm_step_forward(
+            d["x"][:, t], h_prev, c_prev, *args(d, "W_ih", "W_hh", "b", "W_hr")
+        )
+        np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(c[:, t], c_prev, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [*SHAPES, (6, 4, 3, 50, None), (5, 3, 4, 60, 7)])
+def test_sequence_backward_equals_loop_of_step_backwards(shape):
+    rng, d = make(*shape)
+    x, h0, c0, W_ih, W_hh, b, W_hr = args(d, *NAMES)
+    h, c = lstm_forward(x, h0, c0, W_ih, W_hh, b, W_hr)
+    dh = rng.normal(size=h.shape)
+    dc_last = rng.normal(size=c0.shape)
+    seq = lstm_backward(dh, x, h0, c0, h, c, W_ih, W_hh, b, W_hr, dc_last=dc_last)
+
+    T = x.shape[1]
+    dx = np.zeros_like(x)
+    sums = None
+    dh_next, dc_next = np.zeros_like(h0), dc_last
+    for t in reversed(range(T)):
+        h_prev = h[:, t - 1] if t else h0
+        c_prev = c[:, t - 1] if t else c0
+        out = lstm_step_backward(
+            dh[:, t] + dh_next, dc_next, x[:, t], h_prev, c_prev, W_ih, W_hh, b, W_hr
+        )
+        dx[:, t], dh_next, dc_next = out[:3]
+        sums = (
+            list(out[3:]) if sums is None else [s + g for s, g in zip(sums, out[3:], strict=True)]
+        )
+    loop = [dx, dh_next, dc_next, *sums]
+    assert len(seq) == len(loop) == (7 if W_hr is not None else 6)
+    for name, a, e in zip(
+        ["dx", "dh0", "dc0", "dW_ih", "dW_hh", "db", "dW_hr"], seq, loop, strict=False
+    ):
+        assert a.shape == e.shape, name
+        assert rel_error(a, e) < 1e-12, name
+
+
+def test_step_forward_by_hand():
+    # zero weights: every gate is sigmoid(b), the candidate tanh(b_g)
+    H = 1
+    b = np.array([0.0, np.log(3.0), 0.5, 0.0])  # f = sigmoid(log 3) = 0.75
+    h_t, c_t = lstm_step_forward(
+        np.ones((1, 2)),
+        np.zeros((1, H)),
+        np.full((1, H), 2.0),
+        np.zeros((4, 2)),
+        np.zeros((4, H)),
+        b,
+    )
+    c_expected = 0.75 * 2.0 + 0.5 * np.tanh(0.5)
+    np.testing.assert_allclose(c_t, [[c_expected]], rtol=1e-14)
+    np.testing.assert_allclose(h_t, [[0.5 * np.tanh(c_expected)]], rtol=1e-14)
+
+
+def test_sigmoid_and_fast_tanh():
+    a = np.linspace(-800.0, 800.0, 2001)
+    np.testing.assert_allclose(sigmoid(a), 0.5 * (1 + np.tanh(a / 2)), rtol=1e-13, atol=1e-16)
+    out = np.empty_like(a)
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(_tanh_into(a, out), np.tanh(a), rtol=0, atol=4e-16)
+    small = np.linspace(-3, 3, 10)
+    np.testing.assert_array_equal(_tanh_into(small, np.empty_like(small)), np.tanh(small))
+
+
+def test_saturated_gates_stay_finite_without_warnings():
+    # pre-activations of +-1000: exp overflows inside; the result is exact saturation
+    _, d = make(3, 4, 2, 100, seed=1)
+    d["x"] = d["x"] * 1e4
+    out = lstm_forward(*args(d, "x", "h0", "c0", "W_ih", "W_hh", "b"))
+    assert all(np.isfinite(o).all() for o in out)
+    dh = np.ones_like(out[0])
+    grads = lstm_backward(dh, *args(d, "x", "h0", "c0"), *out, *args(d, "W_ih", "W_hh", "b"))
+    assert all(np.isfinite(g).all() for g in grads)
+
+
+# ----------------------------------------------------------------------------- numerical gradients
+@pytest.mark.parametrize("shape", SHAPES)
+def test_step_backward_matches_numerical_gradients(shape):
+    N, T, D, H, P = shape
+    rng, d = make(*shape, seed=N + 10 * T)
+    inputs = {
+        "x_t": d["x"][:, 0],
+        "h_prev": d["h0"],
+        "c_prev": d["c0"],
+        **{k: d[k] for k in ("W_ih", "W_hh", "b", "W_hr") if d.get(k) is not None},
+    }
+
+    def backward(dout, out):
+        dh_t, dc_t = dout
+        g = lstm_step_backward(dh_t, dc_t, *inputs.values())
+        return dict(zip(["x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b", "W_hr"], g, strict=False))
+
+    report = check_gradients(lstm_step_forward, backward, inputs, rng=rng)
+    assert report.ok(1e-7), str(report)
+    assert len(report.entries) == len(inputs)
+
+
+@pytest.mark.parametrize("with_dc_last", [False, True])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_sequence_backward_matches_numerical_gradients(shape, with_dc_last):
+    N, T, D, H, P = shape
+    rng, d = make(*shape, seed=N + 10 * T + 100 * H)
+    inputs = {k: v for k, v in d.items() if v is not None}
+
+    def forward(**kw):
+        h, c = lstm_forward(**kw)
+        return (h, c[:, -1]) if with_dc_last else h
+
+    def backward(dout, out):
+        dh, dc_last = dout if with_dc_last else (dout, None)
+        h, c = lstm_forward(**inputs)
+        g = lstm_backward(
+            dh,
+            *args(inputs, "x", "h0", "c0"),
+            h,
+            c,
+            *args(inputs, "W_ih", "W_hh", "b", "W_hr"),
+            dc_last=dc_last,
+        )
+        return dict(zip(NAMES, g, strict=False))
+
+    report = check_gradients(forward, backward, inputs, rng=rng)
+    assert report.ok(1e-7), str(report)
+    assert {e.name for e in report.entries} == set(inputs)
+
+
+def test_forget_bias_one_lets_the_gradient_reach_further_back():
+    # the effect the lessons quote: with f_t near 1 the path c_{t-1} <- c_t shrinks slowly
+    ratios = []
+    for fb in (None, 1.0):
+        _, d = make(4, 40, 3, 16, forget_bias=fb, seed=3)
+        d["h0"][:] = 0
+        d["c0"][:] = 0
+        h, c = lstm_forward(*args(d, "x", "h0", "c0", "W_ih", "W_hh", "b"))
+        dh = np.zeros_like(h)
+        dh[:, -1] = 1.0
+        dx = lstm_backward(dh, *args(d, "x", "h0", "c0"), h, c, *args(d, "W_ih", "W_hh", "b"))[0]
+        ratios.append(np.linalg.norm(dx[:, 0]) / np.linalg.norm(dx[:, -1]))
+    assert ratios[1] > 10 * ratios[0]
+
+
+# ----------------------------------------------------------------------------- dtypes, purity
+@settings(derandomize=True, deadline=None, max_examples=25)
+@given(
+    N=st.integers(1, 4),
+    T=st.integers(1, 5),
+    D=st.integers(1, 5),
+    H=st.integers(1, 6),
+    proj=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_dtype_preserved_and_inputs_untouched(N, T, D, H, proj, dtype):
+    P = max(1, H - 1) if proj and H > 1 else None
+    rng, d = make(N, T, D, H, P, dtype=dtype)
+    before = {k: v.copy() for k, v in d.items() if v is not None}
+    h, c = lstm_forward(*args(d, "x", "h0", "c0", "W_ih", "W_hh", "b", "W_hr"))
+    assert h.dtype == c.dtype == dtype
+    assert h.shape == (N, T, P or H) and c.shape == (N, T, H)
+    dh = rng.normal(size=h.shape).astype(dtype)
+    dc_last = rng.normal(size=(N, H)).astype(dtype)
+    grads = lstm_backward(
+        dh, *args(d, "x", "h0", "c0"), h, c, *args(d, "W_ih", "W_hh", "b", "W_hr"), dc_last=dc_last
+    )
+    for name, g in zip(NAMES, grads, strict=False):
+        assert g.dtype == dtype, name
+        assert g.shape == d[name].shape, name
+    h_t, c_t = lstm_step_forward(
+        d["x"][:, 0], d["h0"], d["c0"], *args(d, "W_ih", "W_hh", "b", "W_hr")
+    )
+    assert h_t.dtype == c_t.dtype == dtype
+    for k, v in before.items():
+        np.testing.assert_array_equal(d[k], v, err_msg=f"{k} was modified")
+    if dtype == np.float32:  # float32 agrees with float64 to float32 precision
+        d64 = {k: v.astype(np.float64) for k, v in d.items() if v is not None}
+        h64, _ = lstm_forward(*args(d64, "x", "h0", "c0", "W_ih", "W_hh", "b", "W_hr"))
+        np.testing.assert_allclose(h, h64, rtol=1e-4, atol=1e-5)
+
+
+def test_init_lstm():
+    rng = np.random.default_rng(0)
+    W_ih, W_hh, b = init_lstm(3, 100, rng)
+    assert W_ih.shape == (400, 3) and W_hh.shape == (400, 100) and b.shape == (400,)
+    assert np.abs(W_hh).max() <= 0.1 and np.abs(b).max() <= 0.2  # b = b_ih + b_hh
+    assert np.abs(b).max() > 0.1  # really a sum of two
+    _, _, b1 = init_lstm(3, 100, rng, forget_bias=1.0)
+    np.testing.assert_array_equal(b1[100:200], 1.0)
+    assert np.abs(b1[:100]).max() <= 0.2
+    params = init_lstm(3, 5, rng, P=2, dtype=np.float32)
+    assert [p.shape for p in params] == [(20, 3), (20, 2), (20,), (2, 5)]
+    assert all(p.dtype == np.float32 for p in params)
+    with pytest.raises(ValueError, match="P must satisfy"):
+        init_lstm(3, 5, rng, P=5)
+
+
+# ----------------------------------------------------------------------------- PyTorch
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "N,T,D,H,P",
+    [
+        (1, 1, 1, 1, None),
+        (1, 25, 6, 10, None),
+        (3, 7, 4, 5, None),
+        (8, 12, 3, 16, None),
+        (3, 7, 4, 5, 2),
+        (2, 9, 3, 16, 7),
+        (1, 1, 2, 3, 1),
+    ],
+)
+def test_matches_torch_lstm(torch, N, T, D, H, P):
+    torch.manual_seed(N * 100 + T + H)
+    lstm = torch.nn.LSTM(D, H, batch_first=True, proj_size=P or 0, dtype=torch.float64)
+    sd = {k: v.detach().numpy() for k, v in lstm.state_dict().items()}
+    W_ih, W_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
+    b = sd["bias_ih_l0"] + sd["bias_hh_l0"]
+    W_hr = sd.get("weight_hr_l0")
+    Hout = P or H
+
+    rng = np.random.default_rng(T)
+    x = rng.normal(size=(N, T, D))
+    h0 = 0.5 * rng.normal(size=(N, Hout))
+    c0 = rng.normal(size=(N, H))
+    g_out = rng.normal(size=(N, T, Hout))
+    g_hn = rng.normal(size=(N, Hout))
+    g_cn = rng.normal(size=(N, H))
+
+    xt = torch.tensor(x, requires_grad=True)
+    h0t = torch.tensor(h0[None], requires_grad=True)
+    c0t = torch.tensor(c0[None], requires_grad=True)
+    out, (h_n, c_n) = lstm(xt, (h0t, c0t))
+    loss = (out * torch.tensor(g_out)).sum() + (h_n[0] * torch.tensor(g_hn)).sum()
+    loss = loss + (c_n[0] * torch.tensor(g_cn)).sum()
+    loss.backward()
+
+    h, c = lstm_forward(x, h0, c0, W_ih, W_hh, b, W_hr)
+    assert rel_error(h, out.detach().numpy()) < 1e-10
+    assert rel_error(h[:, -1], h_n.detach().numpy()[0]) < 1e-10
+    assert rel_error(c[:, -1], c_n.detach().numpy()[0]) < 1e-10
+
+    dh = g_out.copy()
+    dh[:, -1] += g_hn  # h_n is h_T: its gradient joins the output's
+    grads = lstm_backward(dh, x, h0, c0, h, c, W_ih, W_hh, b, W_hr, dc_last=g_cn)
+    expected = [
+        xt.grad,
+        h0t.grad[0],
+        c0t.grad[0],
+        lstm.weight_ih_l0.grad,
+        lstm.weight_hh_l0.grad,
+        lstm.bias_ih_l0.grad,
+    ]
+    if P:
+        expected.append(lstm.weight_hr_l0.grad)
+    assert len(grads) == len(expected)
+    for name, g, e in zip(NAMES, grads, expected, strict=False):
+        assert rel_error(g, e.numpy()) < 1e-10, name
+    assert rel_error(grads[5], lstm.bias_hh_l0.grad.numpy()) < 1e-10  # the same for both biases
