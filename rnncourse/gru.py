@@ -1,0 +1,384 @@
+"""The GRU: forward and backward, one step and a whole sequence, in both variants.
+
+The lessons write the column-vector maths (sigma is the logistic sigmoid, * is element-wise)
+
+    r_t = sigma(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)          reset gate
+    z_t = sigma(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)          update gate
+    n_t = tanh (W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))  candidate (PyTorch)
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+That candidate is PyTorch's (``reset_after=True``: the reset gate multiplies the recurrent
+product after it is computed). Cho et al. (2014) reset the state before the product:
+
+    n_t = tanh (W_in x_t + b_in + W_hn (r_t * h_{t-1}) + b_hn)   (``reset_after=False``)
+
+The blocks are stacked in PyTorch's order r, z, n: ``W_ih (3H, D)``, ``W_hh (3H, H)``,
+``b_ih (3H,)``, ``b_hh (3H,)``. Both biases are kept: ``b_hn`` sits inside ``r_t * (...)``, so it
+cannot be merged into ``b_in``. In row form:
+
+    a_x = x_t @ W_ih.T + b_ih        a_h = h_prev @ W_hh.T + b_hh       # (N, 3H) each
+
+Shapes: N batch, T time steps, D input size, H hidden size.
+
+    x_t (N, D)  h_prev, h_t (N, H)  x (N, T, D)  h0 (N, H)  h (N, T, H)
+
+Backward functions are pure: they take the forward's inputs and outputs and recompute the
+gates. In ``gru_backward``, ``dh`` is dL/dh_t from the outputs only; the path through time is
+added inside.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncourse.lstm import _split, _tanh_into, sigmoid
+
+__all__ = [
+    "gru_step_forward",
+    "gru_step_backward",
+    "gru_forward",
+    "gru_backward",
+    "init_gru",
+]
+
+
+def gru_step_forward(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    reset_after: bool = True,
+) -> np.ndarray:
+    """One GRU step.
+
+        a_x = x_t @ W_ih.T + b_ih                         # (N, 3H): blocks r, z, n
+        a_h = h_prev @ W_hh.T + b_hh                      # (N, 3H)
+        r_t = sigmoid(a_x_r + a_h_r)
+        z_t = sigmoid(a_x_z + a_h_z)
+        n_t = tanh(a_x_n + r_t * a_h_n)                   # reset_after=True (PyTorch)
+        n_t = tanh(a_x_n + (r_t * h_prev) @ W_hn.T + b_hn)  # reset_after=False (Cho et al.)
+        h_t = (1 - z_t) * n_t + z_t * h_prev
+
+    Args:
+        x_t: input, (N, D).
+        h_prev: previous hidden state, (N, H).
+        W_ih (3H, D), W_hh (3H, H), b_ih (3H,), b_hh (3H,): blocks r, z, n stacked.
+        reset_after: True for PyTorch's candidate, False for Cho et al.'s.
+
+    Returns:
+        h_t: (N, H).
+
+    >>> import numpy as np
+    >>> H = 2; x_t = np.ones((1, 3)); h_prev = np.array([[1.0, -1.0]])
+    >>> W_ih = np.zeros((3 * H, 3)); W_hh = np.zeros((3 * H, H)); b = np.zeros(3 * H)
+    >>> gru_step_forward(x_t, h_prev, W_ih, W_hh, b, b)  # z = 0.5, n = 0: half of h_prev
+    array([[ 0.5, -0.5]])
+    """
+    a_x = x_t @ W_ih.T + b_ih
+    ax_r, ax_z, ax_n = _split(a_x, 3)
+    W_hr, W_hz, W_hn = _split(W_hh.T, 3)  # (H, H) each, transposed
+    b_hr, b_hz, b_hn = _split(b_hh, 3)
+    r_t = sigmoid(ax_r + h_prev @ W_hr + b_hr)
+    z_t = sigmoid(ax_z + h_prev @ W_hz + b_hz)
+    if reset_after:
+        n_t = np.tanh(ax_n + r_t * (h_prev @ W_hn + b_hn))
+    else:
+        n_t = np.tanh(ax_n + (r_t * h_prev) @ W_hn + b_hn)
+    return (1.0 - z_t) * n_t + z_t * h_prev
+
+
+def gru_step_backward(
+    dh_t: np.ndarray,
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    reset_after: bool = True,
+) -> tuple[np.ndarray, ...]:
+    """Backward through one step, given the total gradient ``dh_t``: the forward recomputed,
+    then walked in reverse.
+
+        dn      = dh_t * (1 - z_t);   dz = dh_t * (h_prev - n_t);   dh_prev = dh_t * z_t
+        da_n    = dn * (1 - n_t**2)                        # through the tanh
+        reset_after=True:   dr = da_n * a_h_n;   da_hn = da_n * r_t
+        reset_after=False:  d(rh) = da_n @ W_hn;  dr = d(rh) * h_prev;  dh_prev += d(rh) * r_t
+        da_r, da_z = dr * r_t * (1 - r_t), dz * z_t * (1 - z_t)
+        da_x    = [da_r, da_z, da_n]                       # (N, 3H), w.r.t. a_x
+        da_h    = [da_r, da_z, da_hn]                      # w.r.t. a_h (reset_after=True)
+        dx_t    = da_x @ W_ih;   dW_ih = da_x.T @ x_t;   db_ih = da_x.sum(axis=0)
+        dh_prev += da_h @ W_hh;  dW_hh = da_h.T @ h_prev;  db_hh = da_h.sum(axis=0)
+        (reset_after=False: the n rows of dW_hh are da_n.T @ (r_t * h_prev), and
+         dh_prev gets only [da_r, da_z] @ W_hh[:2H] from the matrix product)
+
+    Returns:
+        (dx_t, dh_prev, dW_ih, dW_hh, db_ih, db_hh)
+    """
+    H = h_prev.shape[1]
+    # forward again
+    a_x = x_t @ W_ih.T + b_ih
+    ax_r, ax_z, ax_n = _split(a_x, 3)
+    W_hn = W_hh[2 * H :]
+    b_hn = b_hh[2 * H :]
+    a_h_rz = h_prev @ W_hh[: 2 * H].T + b_hh[: 2 * H]
+    r_t = sigmoid(ax_r + a_h_rz[:, :H])
+    z_t = sigmoid(ax_z + a_h_rz[:, H:])
+    if reset_after:
+        a_h_n = h_prev @ W_hn.T + b_hn
+        n_t = np.tanh(ax_n + r_t * a_h_n)
+    else:
+        rh = r_t * h_prev
+        n_t = np.tanh(ax_n + rh @ W_hn.T + b_hn)
+    # and back
+    dn = dh_t * (1.0 - z_t)
+    dz = dh_t * (h_prev - n_t)
+    dh_prev = dh_t * z_t
+    da_n = dn * (1.0 - n_t**2)
+    if reset_after:
+        dr = da_n * a_h_n
+        da_hn = da_n * r_t
+    else:
+        drh = da_n @ W_hn
+        dr = drh * h_prev
+        dh_prev = dh_prev + drh * r_t
+    da_r = dr * r_t * (1.0 - r_t)
+    da_z = dz * z_t * (1.0 - z_t)
+    da_x = np.concatenate([da_r, da_z, da_n], axis=1)  # (N, 3H)
+    dx_t = da_x @ W_ih
+    dW_ih = da_x.T @ x_t
+    db_ih = da_x.sum(axis=0)
+    if reset_after:
+        da_h = np.concatenate([da_r, da_z, da_hn], axis=1)
+        dh_prev = dh_prev + da_h @ W_hh
+        dW_hh = da_h.T @ h_prev
+        db_hh = da_h.sum(axis=0)
+    else:
+        da_rz = da_x[:, : 2 * H]
+        dh_prev = dh_prev + da_rz @ W_hh[: 2 * H]
+        dW_hh = np.concatenate([da_rz.T @ h_prev, da_n.T @ rh], axis=0)
+        db_hh = db_ih.copy()
+    return dx_t, dh_prev, dW_ih, dW_hh, db_ih, db_hh
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole sequences: gru_step_forward / gru_step_backward in a loop over t (tests check it),
+# arranged for speed. The forward computes the input projections of all steps in one matrix
+# product and works in place in buffers allocated once. The backward recomputes every gate of
+# every step before the loop (a few matrix products and element-wise passes over all steps);
+# the loop then carries only the chain through time,
+#     dh_prev = dh_t * z_t + da_h @ W_hh     (PyTorch's variant; da_h = dh_t * K_t, K_t known),
+# and the weight gradients (sums over t) are single products after it.
+# ---------------------------------------------------------------------------------------------
+
+
+def _sigmoid_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = 1 / (1 + exp(-a)), in place (exp overflow gives exactly 0: callers silence it)."""
+    np.negative(a, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
+def gru_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    reset_after: bool = True,
+) -> np.ndarray:
+    """Run the GRU over a sequence: ``gru_step_forward`` for t = 1..T.
+
+    Args:
+        x: inputs, (N, T, D).
+        h0: initial hidden state, (N, H).
+        W_ih (3H, D), W_hh (3H, H), b_ih (3H,), b_hh (3H,); reset_after as in the step.
+
+    Returns:
+        h: hidden states h_1 ... h_T, (N, T, H).
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> N, T, D, H = 2, 5, 3, 4
+    >>> W_ih, W_hh, b_ih, b_hh = init_gru(D, H, rng)
+    >>> x = rng.normal(size=(N, T, D)); h0 = np.zeros((N, H))
+    >>> h = gru_forward(x, h0, W_ih, W_hh, b_ih, b_hh)
+    >>> h.shape
+    (2, 5, 4)
+    >>> bool(np.allclose(h[:, 0], gru_step_forward(x[:, 0], h0, W_ih, W_hh, b_ih, b_hh)))
+    True
+    """
+    N, T, D = x.shape
+    H = W_hh.shape[1]
+    dtype = np.result_type(x, h0, W_ih, W_hh, b_ih, b_hh)
+    xw = (x.reshape(N * T, D) @ W_ih.T).reshape(N, T, 3 * H)  # all steps at once
+    xw += b_ih
+    xw[:, :, : 2 * H] += b_hh[: 2 * H]  # r and z add both biases; n keeps b_hn apart
+    b_hn = b_hh[2 * H :]
+    W_rz_T = W_hh[: 2 * H].T  # (H, 2H)
+    W_hn_T = W_hh[2 * H :].T  # (H, H)
+    h = np.empty((N, T, H), dtype=dtype)
+    G = np.empty((N, 3 * H), dtype=dtype)  # the current step's gates
+    rz, r_t, z_t, a_n = G[:, : 2 * H], G[:, :H], G[:, H : 2 * H], G[:, 2 * H :]
+    n_t = np.empty((N, H), dtype=dtype)
+    tmp = np.empty((N, H), dtype=dtype)
+    h_prev = h0
+    W_hh_T = W_hh.T
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            if reset_after:
+                np.matmul(h_prev, W_hh_T, out=G)  # all three recurrent products at once
+            else:
+                np.matmul(h_prev, W_rz_T, out=rz)
+            rz += xw[:, t, : 2 * H]
+            _sigmoid_into(rz, rz)  # r_t, z_t
+            if reset_after:
+                a_n += b_hn
+                a_n *= r_t  # r * (W_hn h + b_hn)
+            else:
+                np.multiply(r_t, h_prev, out=tmp)
+                np.matmul(tmp, W_hn_T, out=a_n)  # W_hn (r * h)
+                a_n += b_hn
+            a_n += xw[:, t, 2 * H :]
+            _tanh_into(a_n, n_t)
+            np.subtract(h_prev, n_t, out=tmp)
+            tmp *= z_t
+            np.add(n_t, tmp, out=h[:, t])  # h_t = n + z * (h_prev - n) = (1 - z) n + z h_prev
+            h_prev = h[:, t]
+    return h
+
+
+def gru_backward(
+    dh: np.ndarray,
+    x: np.ndarray,
+    h0: np.ndarray,
+    h: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    reset_after: bool = True,
+) -> tuple[np.ndarray, ...]:
+    """Backpropagation through time: ``gru_step_backward`` for t = T..1.
+
+    Walking back from t = T with dh_next = 0, the total gradient on h_t is
+    ``dh[:, t] + dh_next``; the weight gradients are summed over t (shared weights).
+
+    Args:
+        dh: upstream gradients on every hidden state (from the outputs only), (N, T, H).
+        x (N, T, D), h0 (N, H): the forward's inputs; h (N, T, H): its output.
+        W_ih, W_hh, b_ih, b_hh: the parameters; reset_after as in the forward.
+
+    Returns:
+        (dx (N, T, D), dh0 (N, H), dW_ih (3H, D), dW_hh (3H, H), db_ih (3H,), db_hh (3H,))
+    """
+    N, T, D = x.shape
+    H = h.shape[2]
+    dtype = np.result_type(dh, x, h0, h, W_ih, W_hh, b_ih, b_hh)
+    h_prev = np.empty((N, T, H), dtype=dtype)  # h_0 ... h_{T-1}
+    h_prev[:, 0] = h0
+    h_prev[:, 1:] = h[:, :-1]
+    x2 = x.reshape(N * T, D)
+    hp2 = h_prev.reshape(N * T, H)
+    # every gate of every step, recomputed
+    a_x = (x2 @ W_ih.T).reshape(N, T, 3 * H)
+    a_x += b_ih
+    a_h_rz = (hp2 @ W_hh[: 2 * H].T).reshape(N, T, 2 * H)
+    a_h_rz += b_hh[: 2 * H]
+    a_h_rz += a_x[..., : 2 * H]
+    with np.errstate(over="ignore"):
+        rz = _sigmoid_into(a_h_rz, a_h_rz)  # (N, T, 2H)
+    r, z = rz[..., :H], rz[..., H:]
+    if reset_after:
+        a_h_n = (hp2 @ W_hh[2 * H :].T).reshape(N, T, H)
+        a_h_n += b_hh[2 * H :]
+        n = r * a_h_n
+    else:
+        rh = r * h_prev  # (N, T, H)
+        n = (rh.reshape(N * T, H) @ W_hh[2 * H :].T).reshape(N, T, H)
+        n += b_hh[2 * H :]
+    n += a_x[..., 2 * H :]
+    with np.errstate(over="ignore"):
+        _tanh_into(n, n)  # (N, T, H)
+    # da w.r.t. each pre-activation = (total dh_t) * K, with K known for all steps:
+    #   da_n = dh_t * (1 - z) (1 - n^2);  da_z = dh_t * (h_prev - n) z (1 - z)
+    #   da_r = dh_t * (1 - z) (1 - n^2) a_h_n r (1 - r)        (reset_after=True)
+    K = np.empty((N, T, 3, H), dtype=dtype)
+    K_r, K_z, K_n = K[:, :, 0], K[:, :, 1], K[:, :, 2]
+    np.multiply(n, n, out=K_n)
+    np.subtract(1.0, K_n, out=K_n)
+    K_n *= 1.0 - z  # (1 - z)(1 - n^2)
+    np.subtract(h_prev, n, out=K_z)
+    K_z *= z
+    K_z *= 1.0 - z
+    dr_coef = r * (1.0 - r)  # (N, T, H)
+    if reset_after:
+        np.multiply(K_n, a_h_n, out=K_r)
+        K_r *= dr_coef
+        dA_n = K_n.copy()  # da_x's n block, times dh_t below
+        K_n *= r  # da_h's n block: da_n * r
+    else:
+        K_r[...] = 0.0  # unused: da_r needs d(rh) = da_n @ W_hn, computed in the loop
+        dr_coef *= h_prev  # dr = d(rh) * h_prev
+    W_hn = W_hh[2 * H :]
+    dH = np.empty((N, T, H), dtype=dtype)  # total dL/dh_t
+    dA = np.empty((N, T, 3, H), dtype=dtype)  # da_h (reset_after) or da (Cho), all steps
+    dh_next = np.zeros((N, H), dtype=dtype)
+    tmp = np.empty((N, H), dtype=dtype)
+    for t in range(T - 1, -1, -1):
+        dh_t = dH[:, t]
+        np.add(dh[:, t], dh_next, out=dh_t)
+        dA_t = dA[:, t]  # (N, 3, H)
+        if reset_after:
+            np.multiply(dh_t[:, None, :], K[:, t], out=dA_t)
+            np.matmul(dA_t.reshape(N, 3 * H), W_hh, out=dh_next)
+        else:
+            np.multiply(dh_t[:, None, :], K[:, t], out=dA_t)  # r block overwritten below
+            np.matmul(dA_t[:, 2], W_hn, out=tmp)  # d(rh) = da_n @ W_hn
+            np.multiply(tmp, dr_coef[:, t], out=dA_t[:, 0])  # da_r
+            tmp *= r[:, t]
+            np.matmul(dA_t[:, :2].reshape(N, 2 * H), W_hh[: 2 * H], out=dh_next)
+            dh_next += tmp
+        np.multiply(dh_t, z[:, t], out=tmp)
+        dh_next += tmp  # + dh_t * z_t
+    dA2 = dA.reshape(N * T, 3 * H)
+    if reset_after:
+        db_hh = dA2.sum(axis=0)
+        dW_hh = dA2.T @ hp2
+        dA_n *= dH  # da_x differs from da_h only in the n block
+        dA[:, :, 2] = dA_n
+        db_ih = dA2.sum(axis=0)
+    else:
+        db_ih = dA2.sum(axis=0)
+        db_hh = db_ih.copy()
+        dW_hh = np.concatenate(
+            [dA2[:, : 2 * H].T @ hp2, dA2[:, 2 * H :].T @ rh.reshape(N * T, H)], axis=0
+        )
+    dx = (dA2 @ W_ih).reshape(N, T, D)
+    dW_ih = dA2.T @ x2
+    return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
+
+
+def init_gru(
+    D: int,
+    H: int,
+    rng: np.random.Generator,
+    *,
+    dtype: type = np.float64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PyTorch's default initialisation: every entry uniform in [-1/sqrt(H), 1/sqrt(H)].
+
+    Returns:
+        (W_ih (3H, D), W_hh (3H, H), b_ih (3H,), b_hh (3H,))
+
+    >>> [a.shape for a in init_gru(3, 4, np.random.default_rng(0))]
+    [(12, 3), (12, 4), (12,), (12,)]
+    """
+    k = 1.0 / np.sqrt(H)
+    shapes = [(3 * H, D), (3 * H, H), (3 * H,), (3 * H,)]
+    W_ih, W_hh, b_ih, b_hh = (rng.uniform(-k, k, size=s).astype(dtype) for s in shapes)
+    return W_ih, W_hh, b_ih, b_hh
