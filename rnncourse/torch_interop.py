@@ -1,0 +1,238 @@
+"""Moving parameters between PyTorch's ``nn.RNN / nn.LSTM / nn.GRU`` and this package.
+
+The package stores weights exactly as PyTorch does, ``(out_features, in_features)``, with the
+same gate order (LSTM i, f, g, o; GRU r, z, n), so a state dict loads without reshaping. Only
+the names differ, and the biases of the RNN and the LSTM, which the package keeps as one:
+
+    PyTorch (layer 0)          RNN            LSTM                    GRU
+    weight_ih_l0               W_xh (H, D)    W_ih (4H, D)            W_ih (3H, D)
+    weight_hh_l0               W_hh (H, H)    W_hh (4H, H) or (4H, P) W_hh (3H, H)
+    bias_ih_l0 + bias_hh_l0    b_h (H,)       b (4H,)                 b_ih, b_hh kept apart
+    weight_hr_l0 (proj_size)   -              W_hr (P, H)             -
+
+Going back, the single bias is written as ``bias_ih = b`` and ``bias_hh = 0``: the sum is
+what the layer computes, so that is the same function. (The GRU keeps both biases because
+its reset gate multiplies ``W_hn h + b_hn``: there they are not interchangeable.)
+
+Recipe, with a torch module (torch is imported only when you pass one):
+
+    lstm = torch.nn.LSTM(D, H, batch_first=True, dtype=torch.float64)
+    p = from_torch(lstm)                           # {"W_ih", "W_hh", "b"}
+    h, c = lstm_forward(x, h0, c0, p["W_ih"], p["W_hh"], p["b"])
+    out, (h_n, c_n) = lstm(torch.tensor(x), (torch.tensor(h0[None]), torch.tensor(c0[None])))
+    # out equals h; h_n[0] equals h[:, -1]; c_n[0] equals c[:, -1]
+
+    lstm2 = to_torch(p, "lstm")                    # a new torch.nn.LSTM computing the same
+    lstm.load_state_dict(to_state_dict(p, "lstm", as_tensors=True))   # or into an existing one
+
+PyTorch's layers take (T, N, D) unless ``batch_first=True``; the package takes (N, T, D).
+Initial states have a leading layer axis in PyTorch: ``h0[None]`` is PyTorch's ``h_0``.
+
+Supported: one layer, one direction, tanh RNN, LSTM with or without ``proj_size``, GRU;
+``bias=False`` loads (as zero biases). Not supported, with a clear error: ``num_layers > 1``
+(keys ``*_l1``), ``bidirectional=True`` (keys ``*_reverse``), ``nonlinearity="relu"`` (the
+package's RNN is tanh), and ``nn.RNNCell/LSTMCell/GRUCell`` (other key names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["from_torch", "to_state_dict", "to_torch"]
+
+CELL_KINDS = {"rnn": 1, "gru": 3, "lstm": 4}  # blocks stacked in W_ih
+_TORCH_CLASSES = {"RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
+_KNOWN = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0"}
+
+
+def _to_numpy(v: object) -> np.ndarray:
+    if hasattr(v, "detach"):  # a torch tensor
+        v = v.detach().cpu().numpy()
+    return np.array(v, copy=True)
+
+
+def _check_module(module: object) -> str:
+    name = type(module).__name__
+    if name not in _TORCH_CLASSES:
+        raise TypeError(
+            f"expected a torch.nn.RNN, LSTM or GRU (or its state_dict()), got {name}"
+            + ("; the *Cell classes are not supported" if name.endswith("Cell") else "")
+        )
+    if getattr(module, "num_layers", 1) != 1:
+        raise ValueError(
+            f"only single-layer modules are supported; this {name} has num_layers="
+            f"{module.num_layers}: stack package layers yourself, one per torch layer"
+        )
+    if getattr(module, "bidirectional", False):
+        raise ValueError(f"bidirectional {name} is not supported (only one direction)")
+    if getattr(module, "nonlinearity", "tanh") != "tanh":
+        raise ValueError(
+            f"the package's RNN uses tanh; this RNN has nonlinearity={module.nonlinearity!r}"
+        )
+    return _TORCH_CLASSES[name]
+
+
+def from_torch(
+    source: object,
+    cell: str | None = None,
+    *,
+    dtype: type | None = None,
+) -> dict[str, np.ndarray]:
+    """The package's parameters from a torch ``nn.RNN/LSTM/GRU`` or its state dict.
+
+    Args:
+        source: the module, or its ``state_dict()`` (values: tensors or numpy arrays).
+        cell: "rnn", "lstm" or "gru"; needed for a state dict (whose keys are the same for
+            all three), checked against the module otherwise.
+        dtype: convert every array to this dtype (default: keep the module's, often float32).
+
+    Returns:
+        rnn: {"W_xh", "W_hh", "b_h"}; lstm: {"W_ih", "W_hh", "b"} (+ "W_hr" with a
+        projection); gru: {"W_ih", "W_hh", "b_ih", "b_hh"}. Fresh numpy arrays.
+
+    >>> import numpy as np
+    >>> H, D = 3, 2
+    >>> sd = {"weight_ih_l0": np.ones((4 * H, D)), "weight_hh_l0": np.ones((4 * H, H)),
+    ...       "bias_ih_l0": np.full(4 * H, 0.5), "bias_hh_l0": np.full(4 * H, 0.25)}
+    >>> p = from_torch(sd, "lstm")
+    >>> sorted(p), p["b"][:3]
+    (['W_hh', 'W_ih', 'b'], array([0.75, 0.75, 0.75]))
+    """
+    if isinstance(source, Mapping):
+        if cell is None:
+            raise ValueError(
+                "a state dict does not say which cell it belongs to: pass cell='rnn', 'lstm' "
+                "or 'gru' (or pass the module itself)"
+            )
+        sd = source
+    else:
+        kind = _check_module(source)
+        if cell is not None and cell != kind:
+            raise ValueError(f"cell={cell!r}, but the module is a torch.nn.{type(source).__name__}")
+        cell = kind
+        sd = source.state_dict()
+    if cell not in CELL_KINDS:
+        raise ValueError(f"cell must be one of {sorted(CELL_KINDS)}, got {cell!r}")
+    keys = set(sd)
+    if any("_reverse" in k for k in keys):
+        raise ValueError("bidirectional state dicts (keys '*_reverse') are not supported")
+    if any(not k.endswith("_l0") for k in keys):
+        extra = sorted(k for k in keys if not k.endswith("_l0"))
+        raise ValueError(
+            f"only single-layer state dicts (keys '*_l0') are supported; found {extra}"
+        )
+    unknown = keys - _KNOWN
+    if unknown or not {"weight_ih_l0", "weight_hh_l0"} <= keys:
+        raise ValueError(
+            f"not a torch.nn.RNN/LSTM/GRU state dict: keys {sorted(keys)} "
+            f"(expected {sorted(_KNOWN)})"
+        )
+    a = {k: _to_numpy(v) for k, v in sd.items()}
+    W_ih, W_hh = a["weight_ih_l0"], a["weight_hh_l0"]
+    rows = W_ih.shape[0]
+    k = CELL_KINDS[cell]
+    if rows % k:
+        raise ValueError(f"weight_ih_l0 has {rows} rows: not a multiple of {k}, so not a {cell}")
+    H = rows // k
+    if "weight_hr_l0" in a and cell != "lstm":
+        raise ValueError("weight_hr_l0 (proj_size) exists only in an LSTM")
+    H_in = a["weight_hr_l0"].shape[0] if "weight_hr_l0" in a else H
+    if W_hh.shape != (rows, H_in):
+        raise ValueError(
+            f"weight_hh_l0 is {W_hh.shape}, expected {(rows, H_in)} for a {cell} with H={H}: "
+            "is the cell kind right?"
+        )
+    zero = np.zeros(rows, dtype=W_ih.dtype)
+    b_ih, b_hh = a.get("bias_ih_l0", zero), a.get("bias_hh_l0", zero)
+    if cell == "rnn":
+        p = {"W_xh": W_ih, "W_hh": W_hh, "b_h": b_ih + b_hh}
+    elif cell == "lstm":
+        p = {"W_ih": W_ih, "W_hh": W_hh, "b": b_ih + b_hh}
+        if "weight_hr_l0" in a:
+            p["W_hr"] = a["weight_hr_l0"]
+    else:
+        p = {"W_ih": W_ih, "W_hh": W_hh, "b_ih": b_ih.copy(), "b_hh": b_hh.copy()}
+    if dtype is not None:
+        p = {name: v.astype(dtype) for name, v in p.items()}
+    return p
+
+
+def _infer_cell(params: Mapping[str, np.ndarray]) -> str:
+    if "W_xh" in params:
+        return "rnn"
+    if "b_ih" in params:
+        return "gru"
+    if "b" in params:
+        return "lstm"
+    raise ValueError(f"cannot tell the cell from the keys {sorted(params)}")
+
+
+def to_state_dict(
+    params: Mapping[str, np.ndarray],
+    cell: str | None = None,
+    *,
+    as_tensors: bool = False,
+) -> dict[str, object]:
+    """A torch state dict (layer 0) from the package's parameters.
+
+    One bias (RNN ``b_h``, LSTM ``b``) becomes ``bias_ih_l0 = b`` and ``bias_hh_l0 = 0``.
+
+    Args:
+        params: as returned by ``from_torch`` (or ``init_model`` without ``W_hy``, ``b_y``:
+            extra keys are ignored).
+        cell: "rnn", "lstm" or "gru"; inferred from the keys when None.
+        as_tensors: return torch tensors (imports torch) instead of numpy arrays.
+
+    >>> import numpy as np
+    >>> sd = to_state_dict({"W_xh": np.ones((2, 3)), "W_hh": np.eye(2), "b_h": np.ones(2)})
+    >>> sorted(sd), sd["bias_hh_l0"]
+    (['bias_hh_l0', 'bias_ih_l0', 'weight_hh_l0', 'weight_ih_l0'], array([0., 0.]))
+    """
+    cell = cell or _infer_cell(params)
+    if cell == "rnn":
+        names = ("W_xh", "W_hh", "b_h", None)
+    elif cell == "lstm":
+        names = ("W_ih", "W_hh", "b", None)
+    elif cell == "gru":
+        names = ("W_ih", "W_hh", "b_ih", "b_hh")
+    else:
+        raise ValueError(f"cell must be one of {sorted(CELL_KINDS)}, got {cell!r}")
+    missing_keys = [n for n in names if n is not None and n not in params]
+    if missing_keys:
+        raise KeyError(f"a {cell} needs {missing_keys}; got {sorted(params)}")
+    w_ih, w_hh, b1, b2 = names
+    sd = {
+        "weight_ih_l0": np.array(params[w_ih]),
+        "weight_hh_l0": np.array(params[w_hh]),
+        "bias_ih_l0": np.array(params[b1]),
+        "bias_hh_l0": np.array(params[b2]) if b2 else np.zeros_like(params[b1]),
+    }
+    if cell == "lstm" and params.get("W_hr") is not None:
+        sd["weight_hr_l0"] = np.array(params["W_hr"])
+    if as_tensors:
+        import torch
+
+        sd = {k: torch.from_numpy(v) for k, v in sd.items()}
+    return sd
+
+
+def to_torch(params: Mapping[str, np.ndarray], cell: str | None = None, **kwargs: object):
+    """A new ``torch.nn.RNN/LSTM/GRU`` computing the same function as ``params``.
+
+    Sizes (and ``proj_size``) come from the arrays, the dtype from ``W_hh``; ``kwargs`` go to
+    the constructor (e.g. ``batch_first=True``). Imports torch.
+    """
+    import torch
+
+    cell = cell or _infer_cell(params)
+    sd = to_state_dict(params, cell, as_tensors=True)
+    W_ih, W_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
+    H = W_ih.shape[0] // CELL_KINDS[cell]
+    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    if "weight_hr_l0" in sd:
+        kwargs.setdefault("proj_size", sd["weight_hr_l0"].shape[0])
+    module = cls(W_ih.shape[1], H, dtype=W_hh.dtype, **kwargs)
+    module.load_state_dict(sd)
+    return module
