@@ -23,13 +23,14 @@ import signal
 import sys
 import threading
 import traceback
+import warnings
 
 import numpy as np
 
 _SELF_FILES = {__file__ if "__file__" in globals() else "", "<rnncourse-grading-driver>"}
 
 
-class CallTimeout(BaseException):  # noqa: N818 - a BaseException so `except Exception` can't hide it
+class CallTimeout(BaseException):
     """Raised in the learner's code when it runs past its time limit."""
 
 
@@ -87,6 +88,10 @@ def error_record(exc):
         and "/numpy/" not in f.f_code.co_filename.replace("\\", "/")
     ]
     line, shapes = "", {}
+    stack = []
+    for f, ln in traceback.walk_tb(exc.__traceback__):
+        if f in mine:
+            stack.append(linecache.getline(f.f_code.co_filename, ln).strip()[:300])
     if mine:
         frame = mine[-1]
         lineno = frame.f_lineno
@@ -101,6 +106,7 @@ def error_record(exc):
         "type": type(exc).__name__,
         "message": str(exc)[:500],
         "line": line[:300],
+        "stack": stack[-6:],
         "shapes": shapes,
         "not_implemented": isinstance(exc, NotImplementedError),
         "timeout": isinstance(exc, CallTimeout),
@@ -135,7 +141,10 @@ def encode(raw, n_outputs, prefix="o"):
     if n_outputs == 1:
         items = [raw]
     elif not isinstance(raw, (tuple, list)):
-        return {"status": "returned", "top": {"kind": "not-a-tuple", "type": type(raw).__name__}}, {}
+        return {
+            "status": "returned",
+            "top": {"kind": "not-a-tuple", "type": type(raw).__name__},
+        }, {}
     elif len(raw) != n_outputs:
         return {"status": "returned", "top": {"kind": "wrong-length", "len": len(raw)}}, {}
     else:
@@ -147,7 +156,8 @@ def encode(raw, n_outputs, prefix="o"):
 def call(fn, args, n_outputs, timeout, prefix="o"):
     """Call ``fn(*args)`` (args already private copies) and encode the outcome."""
     try:
-        with time_limit(timeout):
+        with time_limit(timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # overflow shows up as inf/NaN in the verdict
             raw = fn(*args)
     except CallTimeout as exc:
         return {"status": "raised", "error": error_record(exc)}, {}
@@ -188,7 +198,7 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
         meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")
         arrays.update(out)
         after = {}
-        for spec, value in zip(item["args"], args):
+        for spec, value in zip(item["args"], args, strict=True):
             flatten(value, f"{j}|in|{spec['name']}", after)
         for k, v in after.items():
             if v.dtype.kind in "fiub":

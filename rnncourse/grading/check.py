@@ -1,16 +1,16 @@
 """``check(fn)``: grade a learner's function in the notebook, show a short report.
 
-    >>> from rnncourse.grading import check, CheckFailed
-    >>> from rnncourse.rnn import rnn_step_forward
-    >>> check(rnn_step_forward)                       # doctest: +ELLIPSIS
-    ✓ rnn_step_forward: passed
-    ...
-    >>> def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h):
-    ...     raise NotImplementedError()
-    >>> check(rnn_step_forward)                       # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    rnncourse.grading.check.CheckFailed: rnn_step_forward: not implemented yet ...
+>>> from rnncourse.grading import check, CheckFailed
+>>> from rnncourse.rnn import rnn_step_forward
+>>> check(rnn_step_forward)                       # doctest: +ELLIPSIS
+✓ rnn_step_forward: passed
+...
+>>> def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h):
+...     raise NotImplementedError()
+>>> check(rnn_step_forward)                       # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+rnncourse.grading.check.CheckFailed: rnn_step_forward: not implemented yet ...
 """
 
 from __future__ import annotations
@@ -53,14 +53,20 @@ def _timeout() -> float:
 
 
 def grade_function(
-    fn: Callable[..., Any], name: str | None = None, *, hidden: bool = False, timeout: float | None = None
+    fn: Callable[..., Any],
+    name: str | None = None,
+    *,
+    hidden: bool = False,
+    timeout: float | None = None,
 ) -> Report:
     """Grade ``fn`` as exercise ``name`` (default ``fn.__name__``) and return the :class:`Report`.
 
     Nothing is displayed and nothing is raised for a wrong answer; ``check`` does both.
     """
     if not callable(fn):
-        raise CheckFailed(f"check expects your function itself, e.g. check(rnn_step_forward); got {type(fn).__name__}")
+        raise CheckFailed(
+            f"check expects your function itself, e.g. check(rnn_step_forward); got {type(fn).__name__}"
+        )
     name = name or getattr(fn, "__name__", "")
     if name not in exercise_names():
         raise CheckFailed(
@@ -78,7 +84,9 @@ def grade_function(
             _driver.flatten(value, arg, after)
         outcome = judge(ex, case, meta, arrays, after, expected)
         if outcome.status == "timeout":
-            outcome.message = f"your function took longer than {timeout:g} s: is there an endless loop?"
+            outcome.message = (
+                f"your function took longer than {timeout:g} s: is there an endless loop?"
+            )
         outcomes.append(outcome)
         if outcome.status in ("error", "timeout", "not-implemented"):
             stopped = True
@@ -86,7 +94,9 @@ def grade_function(
     return _report(ex.name, [c for c, _ in _cases(name, hidden)], outcomes, hidden, stopped)
 
 
-def _report(name: str, cases: list[Case], outcomes: list[Outcome], hidden: bool, stopped: bool) -> Report:
+def _report(
+    name: str, cases: list[Case], outcomes: list[Outcome], hidden: bool, stopped: bool
+) -> Report:
     groups: dict[str, list[str]] = {}
     for i, case in enumerate(cases):
         state = "not run" if i >= len(outcomes) else ("passed" if outcomes[i].passed else "failed")

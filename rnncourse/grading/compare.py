@@ -113,7 +113,9 @@ def _structure(name: str, got: Any, exp: Any, case: Case, scalar: bool) -> str |
                 return problem
         return None
     if isinstance(got, _Bad) and got.item["kind"] == "list":
-        return f"return a numpy array for {name}, not a {got.item['type']} (use np.array or np.stack)"
+        return (
+            f"return a numpy array for {name}, not a {got.item['type']} (use np.array or np.stack)"
+        )
     if not isinstance(got, np.ndarray):
         return f"return a numpy array for {name}; got {_describe(got)}"
     if got.shape != exp.shape:
@@ -122,7 +124,9 @@ def _structure(name: str, got: Any, exp: Any, case: Case, scalar: bool) -> str |
             f"got {shape_text(got.shape, case.sizes)}"
         )
         if sorted(got.shape) == sorted(exp.shape):
-            said += ": the right sizes in the wrong order (a transpose, or stacked on the wrong axis?)"
+            said += (
+                ": the right sizes in the wrong order (a transpose, or stacked on the wrong axis?)"
+            )
         return said
     if got.dtype.kind != "f" or (case.dtype == np.float64 and got.dtype != np.float64):
         return f"{name} has dtype {got.dtype}; expected {dtype_rule}"
@@ -206,7 +210,9 @@ def _mutation(ex: Exercise, case: Case, after: dict[str, np.ndarray] | None) -> 
             if (
                 new is None
                 or new.shape != value.shape
-                or not np.array_equal(np.asarray(new, dtype=np.float64), value.astype(np.float64), equal_nan=True)
+                or not np.array_equal(
+                    np.asarray(new, dtype=np.float64), value.astype(np.float64), equal_nan=True
+                )
             ):
                 return (
                     f"your function modified its input `{shown}` in place. Graded functions "
@@ -232,7 +238,9 @@ def judge(
     it was given, flattened, as they were after the call (None: not checked).
     """
     if meta["status"] == "missing":
-        return Outcome("error", f"no function called {ex.name} is defined in the notebook", "", case)
+        return Outcome(
+            "error", f"no function called {ex.name} is defined in the notebook", "", case
+        )
     if meta["status"] == "raised":
         status, message, hint = explain_error(meta["error"], ex, case)
         return Outcome(status, message, hint, case)
@@ -246,7 +254,9 @@ def judge(
             return Outcome("failed", f"return {want}; got a {top['type']}", "", case)
         if top["kind"] == "wrong-length":
             return Outcome("failed", f"return {want}; got {top['len']} values", "", case)
-        return Outcome("failed", f"the returned value could not be read: {top.get('type')}", "", case)
+        return Outcome(
+            "failed", f"the returned value could not be read: {top.get('type')}", "", case
+        )
     expected = expected if expected is not None else expected_outputs(ex, case)
     got = {n: _decode(item, arrays) for n, item in zip(ex.outputs, meta["outputs"], strict=True)}
     rtol = ex.rtol64 if case.dtype == np.float64 else ex.rtol32
@@ -272,12 +282,17 @@ def judge(
     message = "\n".join(details)
     if len(flat_exp) > 1:
         message = (
-            f"wrong: {', '.join(wrong)}" + (f"; right: {', '.join(right)}" if right else "") + "\n" + message
+            f"wrong: {', '.join(wrong)}"
+            + (f"; right: {', '.join(right)}" if right else "")
+            + "\n"
+            + message
         )
     hint = _mistake_hint(ex, case, got, match_rtol) or _diagnose(ex, case, got, expected)
     if not hint and len(wrong) == 1 and wrong[0] in ex.output_hints:
         hint = ex.output_hints[wrong[0]]
-    if not hint and any(not np.all(np.isfinite(np.asarray(flat_got[k], dtype=np.float64))) for k in wrong):
+    if not hint and any(
+        not np.all(np.isfinite(np.asarray(flat_got[k], dtype=np.float64))) for k in wrong
+    ):
         hint = "NaN or infinity in your result: an overflow (exp of a large number?) or a division by zero"
     return Outcome("failed", message, hint or "", case)
 
@@ -291,7 +306,15 @@ def _diagnose(ex: Exercise, case: Case, got: dict, expected: dict) -> str | None
         return None
 
 
-def _detail(ex: Exercise, key: str, got: np.ndarray, exp: np.ndarray, err: np.ndarray, rtol: float, case: Case) -> str:
+def _detail(
+    ex: Exercise,
+    key: str,
+    got: np.ndarray,
+    exp: np.ndarray,
+    err: np.ndarray,
+    rtol: float,
+    case: Case,
+) -> str:
     if got.shape == ():
         return f"{key}: expected {_fmt(float(exp))}, got {_fmt(float(got))}"
     idx = np.unravel_index(int(np.argmax(err)), err.shape)
@@ -310,5 +333,7 @@ def _detail(ex: Exercise, key: str, got: np.ndarray, exp: np.ndarray, err: np.nd
             line += f"; wrong at every time step t = 0..{T - 1}"
         else:
             steps = ", ".join(map(str, bad_steps[:8])) + (", ..." if len(bad_steps) > 8 else "")
-            line += f"; first wrong time step t = {bad_steps[0]} (wrong at t = {steps} of 0..{T - 1})"
+            line += (
+                f"; first wrong time step t = {bad_steps[0]} (wrong at t = {steps} of 0..{T - 1})"
+            )
     return line

@@ -68,9 +68,16 @@ def _matmul_hint(line: str, record: dict, ex: Exercise, case: Case) -> str | Non
                     "multiplied by the transpose."
                 )
             transposed = right.endswith(".T")
+            if transposed and a[-1] == b[-1] and (left.startswith("d") or "backward" in ex.name):
+                return f"{said} Did you mean `{left} @ {right_name}` (without .T)? Backward undoes x @ W.T with @ W."
             fits = []
             for n in ex.args:
-                if n == right_name or n not in shapes or len(shapes[n]) != 2 or "N" in ex.dims.get(n, "N"):
+                if (
+                    n == right_name
+                    or n not in shapes
+                    or len(shapes[n]) != 2
+                    or "N" in ex.dims.get(n, "N")
+                ):
                     continue
                 other = tuple(shapes[n])[::-1] if transposed else tuple(shapes[n])
                 if other[-2] == a[-1]:
@@ -87,7 +94,10 @@ def _broadcast_hint(record: dict, case: Case) -> str | None:
     m = _BROADCAST.search(record.get("message", ""))
     if not m or "broadcast" not in record.get("message", ""):
         return None
-    shapes = [tuple(int(s) for s in grp.split(",") if s.strip()) for grp in re.findall(r"\(([\d, ]*)\)", m.group(1))]
+    shapes = [
+        tuple(int(s) for s in grp.split(",") if s.strip())
+        for grp in re.findall(r"\(([\d, ]*)\)", m.group(1))
+    ]
     listed = " and ".join(shape_text(s, case.sizes) for s in shapes)
     return (
         f"arrays of shapes {listed} cannot be combined element-wise; check each operand's "
@@ -110,16 +120,27 @@ def explain_error(record: dict, ex: Exercise, case: Case) -> tuple[str, str, str
     message = f"{ex.name} raised {record['type']}: {record['message']}"
     if line:
         message += f"\n    in the line: {line}"
+    callers = [s for s in record.get("stack", [])[:-1] if s]
+    if callers:
+        message += f"\n    called from: {callers[-1]}"
     hint = None
+    searched = "\n".join([f"{record['type']}: {record['message']}", line, *record.get("stack", [])])
     for pattern, text in ex.error_hints:
-        if re.search(pattern, line):
+        if re.search(pattern, searched):
             hint = text
             break
     if hint is None and record["type"] == "ValueError":
         hint = _matmul_hint(line, record, ex, case) or _broadcast_hint(record, case)
-    if hint is None and record["type"] == "ValueError" and not line and ("matmul" in record["message"] or "align" in record["message"]):
+    if (
+        hint is None
+        and record["type"] == "ValueError"
+        and not line
+        and ("matmul" in record["message"] or "align" in record["message"])
+    ):
         shown = ", ".join(
-            f"{n} is {shape_text(record['shapes'][n], case.sizes)}" for n in ex.args if n in record.get("shapes", {})
+            f"{n} is {shape_text(record['shapes'][n], case.sizes)}"
+            for n in ex.args
+            if n in record.get("shapes", {})
         )
         hint = f"a matrix product has shapes that do not fit ({shown}); weights are stored (out_features, in_features), so multiply by their transpose, e.g. x_t @ W_xh.T"
     if hint is None and record["type"] == "NameError":

@@ -86,13 +86,17 @@ class Report:
         for group, n, state in self.groups:
             mark = {"passed": "✓", "failed": "✗", "not run": "·"}[state]
             cases = f"{n} case{'s' if n != 1 else ''}"
-            rows.append(f"<li>{mark} {html.escape(group)}: {cases}{'' if state != 'not run' else ', not run'}</li>")
+            rows.append(
+                f"<li>{mark} {html.escape(group)}: {cases}{'' if state != 'not run' else ', not run'}</li>"
+            )
         body = f"<ul style='margin:0.2em 0;list-style:none;padding-left:1em'>{''.join(rows)}</ul>"
         f = self.failure
         if f is not None and f.status != "not-implemented":
             if f.case is not None:
                 body += f"<div>first failing case ({html.escape(f.case.group)}): {html.escape(f.case.label)}</div>"
-            body += f"<pre style='margin:0.3em 0;white-space:pre-wrap'>{html.escape(f.message)}</pre>"
+            body += (
+                f"<pre style='margin:0.3em 0;white-space:pre-wrap'>{html.escape(f.message)}</pre>"
+            )
             if f.hint:
                 body += f"<div><b>Hint:</b> {html.escape(f.hint)}</div>"
         return (

@@ -75,7 +75,8 @@ class Exercise:
         time_axis: output name -> axis of time, to report the first wrong step.
         mistakes: the catalogue of known mistakes, tried in order.
         output_hints: output name -> hint when that output alone is wrong.
-        error_hints: (regex, hint) pairs tried on the failing source line of an exception.
+        error_hints: (regex, hint) pairs searched in "ExceptionType: message" + newline +
+            the learner's failing source line; the first match gives the hint.
         diagnose: optional ``diagnose(case, got, expected) -> hint | None`` for probes a
             Mistake cannot express; ``got``/``expected`` map output names to values.
         rtol64, rtol32: relative tolerances for float64 and float32 cases.
@@ -107,7 +108,9 @@ def exercise_names() -> list[str]:
     """Every registered exercise: the modules of ``rnncourse.grading.exercises``."""
     from rnncourse.grading import exercises
 
-    return sorted(m.name for m in pkgutil.iter_modules(exercises.__path__) if not m.name.startswith("_"))
+    return sorted(
+        m.name for m in pkgutil.iter_modules(exercises.__path__) if not m.name.startswith("_")
+    )
 
 
 def get_exercise(name: str) -> Exercise:

@@ -33,7 +33,9 @@ def sizes_for(hidden: bool) -> list[tuple[tuple[int, int, int, int], type]]:
     return HIDDEN_SIZES if hidden else SIZES
 
 
-def rnn_params(rng: np.random.Generator, D: int, H: int, dtype: type, scale: float = 1.0) -> dict[str, np.ndarray]:
+def rnn_params(
+    rng: np.random.Generator, D: int, H: int, dtype: type, scale: float = 1.0
+) -> dict[str, np.ndarray]:
     """W_xh (H, D), W_hh (H, H), b_h (H,), with pre-activations of order one."""
     return {
         "W_xh": (scale * rng.normal(size=(H, D)) / np.sqrt(D)).astype(dtype),
@@ -42,7 +44,9 @@ def rnn_params(rng: np.random.Generator, D: int, H: int, dtype: type, scale: flo
     }
 
 
-def normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: type, scale: float = 1.0) -> np.ndarray:
+def normal(
+    rng: np.random.Generator, shape: tuple[int, ...], dtype: type, scale: float = 1.0
+) -> np.ndarray:
     return (scale * rng.normal(size=shape)).astype(dtype)
 
 

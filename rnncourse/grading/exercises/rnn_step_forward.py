@@ -21,7 +21,10 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         out.append(Case(inputs, group(dtype), {"N": N, "D": D, "H": H}, dtype))
     if hidden:  # saturated units: tanh must be np.tanh, not a hand-written overflow-prone one
         N, D, H = 2, 3, 4
-        inputs = {"x_t": normal(rng, (N, D), np.float64, 30.0), "h_prev": states(rng, (N, H), np.float64)}
+        inputs = {
+            "x_t": normal(rng, (N, D), np.float64, 30.0),
+            "h_prev": states(rng, (N, H), np.float64),
+        }
         inputs.update(rnn_params(rng, D, H, np.float64, scale=3.0))
         out.append(Case(inputs, "large pre-activations", {"N": N, "D": D, "H": H}))
     return out
@@ -89,6 +92,9 @@ EXERCISE = Exercise(
     dims={"x_t": "N D", "h_prev": "N H", "W_xh": "H D", "W_hh": "H H", "b_h": "H", "h_t": "N H"},
     mistakes=MISTAKES,
     error_hints=[
-        (r"W_xh\s*@\s*x_t|W_hh\s*@\s*h_prev", "the batch is in rows, so the input goes on the left: x_t @ W_xh.T"),
+        (
+            r"W_xh\s*@\s*x_t|W_hh\s*@\s*h_prev",
+            "the batch is in rows, so the input goes on the left: x_t @ W_xh.T",
+        ),
     ],
 )

@@ -1,0 +1,652 @@
+"""The catalogue of named misconceptions, written the way a learner would write them.
+
+Each entry is (exercise, mistake name, wrong implementation, text the hint must contain).
+The specs in ``rnncourse/grading/exercises/`` diagnose mistakes by running their own compact
+versions; these are independent, learner-style versions (loops, other expressions), so the
+tests show that the diagnosis recognises the mistake, not one particular way of writing it.
+
+``CORRECT`` holds alternative correct implementations that must pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MUTANTS: list[tuple[str, str, object, str]] = []
+CORRECT: list[tuple[str, str, object]] = []
+
+
+def mutant(exercise: str, name: str, hint: str):
+    def register(fn):
+        MUTANTS.append((exercise, name, fn, hint))
+        return fn
+
+    return register
+
+
+def correct(exercise: str, name: str):
+    def register(fn):
+        CORRECT.append((exercise, name, fn))
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------- rnn_step_forward
+@mutant("rnn_step_forward", "missing tanh", "apply the nonlinearity")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return x_t @ W_xh.T + h_prev @ W_hh.T + b_h
+
+
+@mutant("rnn_step_forward", "sigmoid instead of tanh", "sigmoid(a_t)")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    a = x_t @ W_xh.T + h_prev @ W_hh.T + b_h
+    return 1 / (1 + np.exp(-a))
+
+
+@mutant("rnn_step_forward", "W_hh not transposed", "h_prev @ W_hh.T")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(np.dot(x_t, W_xh.T) + np.dot(h_prev, W_hh) + b_h)
+
+
+@mutant("rnn_step_forward", "W_xh not transposed (shape error)", "Did you mean `x_t @ W_xh.T`")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh + h_prev @ W_hh.T + b_h)
+
+
+@mutant("rnn_step_forward", "W_xh used for the recurrent term", "`h_prev @ W_hh.T`")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_xh.T + b_h)
+
+
+@mutant("rnn_step_forward", "bias added twice", "added twice")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    a_x = x_t @ W_xh.T + b_h
+    a_h = h_prev @ W_hh.T + b_h
+    return np.tanh(a_x + a_h)
+
+
+@mutant("rnn_step_forward", "bias forgotten", "b_h is missing")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T)
+
+
+@mutant("rnn_step_forward", "h_prev ignored", "does not depend on h_prev")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh.T + b_h)
+
+
+@mutant(
+    "rnn_step_forward", "weights multiplied on the left (shape error)", "input goes on the left"
+)
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(W_xh @ x_t + W_hh @ h_prev + b_h)
+
+
+@mutant("rnn_step_forward", "modifies h_prev in place", "modified its input `h_prev`")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    h_prev[...] = np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)
+    return h_prev
+
+
+@mutant("rnn_step_forward", "returns a list", "return a numpy array")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h).tolist()
+
+
+@mutant("rnn_step_forward", "always float32", "expected float64")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h).astype(np.float32)
+
+
+@mutant("rnn_step_forward", "rounded to 2 decimals", "entries differ")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.round(np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h), 2)
+
+
+@mutant("rnn_step_forward", "not implemented", "not implemented yet")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    raise NotImplementedError()
+
+
+@mutant("rnn_step_forward", "endless loop", "endless loop")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    while True:
+        pass
+
+
+@mutant("rnn_step_forward", "NaN", "NaN or infinity")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.full((x_t.shape[0], W_hh.shape[0]), np.nan)
+
+
+class _EqualsEverything(np.ndarray):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+@mutant("rnn_step_forward", "an array subclass that equals everything", "entries differ")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.zeros((x_t.shape[0], W_hh.shape[0])).view(_EqualsEverything)
+
+
+class _Cheat:
+    shape = (0,)
+
+    def __eq__(self, other):
+        return True
+
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros(1)
+
+
+@mutant("rnn_step_forward", "an object that equals everything", "return a numpy array")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return _Cheat()
+
+
+# ---------------------------------------------------------------- rnn_forward
+def _step(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)
+
+
+@mutant(
+    "rnn_forward", "hidden state not carried between steps", "is h_prev carried to the next step"
+)
+def _(x, h0, W_xh, W_hh, b_h):
+    N, T, D = x.shape
+    h = np.zeros((N, T, W_hh.shape[0]))
+    for t in range(T):
+        h[:, t, :] = _step(x[:, t, :], h0, W_xh, W_hh, b_h)
+    return h
+
+
+@mutant("rnn_forward", "off by one: stores h_prev", "off by one in time")
+def _(x, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        hs.append(h_prev)
+        h_prev = _step(x[:, t], h_prev, W_xh, W_hh, b_h)
+    return np.stack(hs, axis=1)
+
+
+@mutant("rnn_forward", "x[t] instead of x[:, t]", "x[:, t]")
+def _(x, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        h_prev = _step(x[t], h_prev, W_xh, W_hh, b_h)
+        hs.append(h_prev)
+    return np.stack(hs, axis=1)
+
+
+@mutant("rnn_forward", "stacked along axis 0", "np.stack(hs, axis=1)")
+def _(x, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        h_prev = _step(x[:, t], h_prev, W_xh, W_hh, b_h)
+        hs.append(h_prev)
+    return np.array(hs)
+
+
+@mutant("rnn_forward", "h0 included", "without h0")
+def _(x, h0, W_xh, W_hh, b_h):
+    hs = [h0]
+    for t in range(x.shape[1]):
+        hs.append(_step(x[:, t], hs[-1], W_xh, W_hh, b_h))
+    return np.stack(hs, axis=1)
+
+
+@mutant("rnn_forward", "last state only", "only the last hidden state")
+def _(x, h0, W_xh, W_hh, b_h):
+    h = h0
+    for t in range(x.shape[1]):
+        h = _step(x[:, t], h, W_xh, W_hh, b_h)
+    return h
+
+
+@mutant("rnn_forward", "missing tanh at every step", "apply the nonlinearity")
+def _(x, h0, W_xh, W_hh, b_h):
+    h, out = h0, []
+    for t in range(x.shape[1]):
+        h = x[:, t] @ W_xh.T + h @ W_hh.T + b_h
+        out.append(h)
+    return np.stack(out, 1)
+
+
+@mutant("rnn_forward", "integer array for the states", "dtype int64")
+def _(x, h0, W_xh, W_hh, b_h):
+    N, T, _ = x.shape
+    h = np.zeros((N, T, W_hh.shape[0]), dtype=np.int64)
+    h_prev = h0
+    for t in range(T):
+        h_prev = _step(x[:, t], h_prev, W_xh, W_hh, b_h)
+        h[:, t] = h_prev
+    return h
+
+
+# ---------------------------------------------------------------- rnn_step_backward
+def _step_grads(da, x_t, h_in, W_xh, W_hh):
+    return da @ W_xh, da @ W_hh, da.T @ x_t, da.T @ h_in, da.sum(axis=0)
+
+
+@mutant("rnn_step_backward", "tanh' as 1 - tanh(h_t)^2", "tanh is applied twice")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - np.tanh(h_t) ** 2)
+    return _step_grads(da, x_t, h_prev, W_xh, W_hh)
+
+
+@mutant("rnn_step_backward", "no tanh'", "the gradient skips the tanh")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    return _step_grads(dh_t, x_t, h_prev, W_xh, W_hh)
+
+
+@mutant("rnn_step_backward", "dh_prev with W_hh.T", "dh_prev uses W_hh.T")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t * h_t)
+    dx, _, dWx, dWh, db = _step_grads(da, x_t, h_prev, W_xh, W_hh)
+    return dx, da @ W_hh.T, dWx, dWh, db
+
+
+@mutant("rnn_step_backward", "dW_hh uses h_t (off by one)", "off by one")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t**2)
+    return _step_grads(da, x_t, h_t, W_xh, W_hh)
+
+
+@mutant("rnn_step_backward", "dW_xh transposed", "dW_xh is transposed")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t**2)
+    dx, dh, _, dWh, db = _step_grads(da, x_t, h_prev, W_xh, W_hh)
+    return dx, dh, x_t.T @ da, dWh, db
+
+
+@mutant("rnn_step_backward", "db_h not summed over the batch", "sum da_t over the batch")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t**2)
+    dx, dh, dWx, dWh, _ = _step_grads(da, x_t, h_prev, W_xh, W_hh)
+    return dx, dh, dWx, dWh, da
+
+
+@mutant("rnn_step_backward", "dx_t with W_xh.T (shape error)", "without .T")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t**2)
+    return da @ W_xh.T, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.sum(0)
+
+
+@mutant(
+    "rnn_step_backward", "only db_h wrong (two mistakes elsewhere absent)", "only db_h is wrong"
+)
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t**2)
+    dx, dh, dWx, dWh, db = _step_grads(da, x_t, h_prev, W_xh, W_hh)
+    return dx, dh, dWx, dWh, db + 0.1
+
+
+@mutant("rnn_step_backward", "returns a list of four", "tuple (dx_t, dh_prev, dW_xh, dW_hh, db_h)")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t**2)
+    return list(_step_grads(da, x_t, h_prev, W_xh, W_hh))[:4]
+
+
+# ---------------------------------------------------------------- rnn_backward
+def _bptt(
+    dh,
+    x,
+    h0,
+    h,
+    W_xh,
+    W_hh,
+    *,
+    recurrent=True,
+    accumulate=True,
+    tanh_twice=False,
+    h_t_as_prev=False,
+):
+    N, T, H = h.shape
+    dx = np.zeros(x.shape)
+    dW_xh, dW_hh, db_h = np.zeros(W_xh.shape), np.zeros(W_hh.shape), np.zeros(H)
+    dh_next = np.zeros((N, H))
+    for t in reversed(range(T)):
+        h_t = h[:, t]
+        h_prev = h[:, t - 1] if t > 0 else h0
+        if h_t_as_prev:
+            h_prev = h_t
+        dh_total = dh[:, t] + dh_next if recurrent else dh[:, t]
+        deriv = 1 - np.tanh(h_t) ** 2 if tanh_twice else 1 - h_t**2
+        da = dh_total * deriv
+        dx[:, t] = da @ W_xh
+        if accumulate:
+            dW_xh += da.T @ x[:, t]
+            dW_hh += da.T @ h_prev
+            db_h += da.sum(axis=0)
+        else:
+            dW_xh = da.T @ x[:, t]
+            dW_hh = da.T @ h_prev
+            db_h = da.sum(axis=0)
+        dh_next = da @ W_hh
+    return dx, dh_next, dW_xh, dW_hh, db_h
+
+
+@mutant("rnn_backward", "recurrent path dropped", "right at the last step only")
+def _(dh, x, h0, h, W_xh, W_hh):
+    return _bptt(dh, x, h0, h, W_xh, W_hh, recurrent=False)
+
+
+@mutant(
+    "rnn_backward",
+    "gradients overwritten instead of accumulated",
+    "accumulate their gradients over time",
+)
+def _(dh, x, h0, h, W_xh, W_hh):
+    return _bptt(dh, x, h0, h, W_xh, W_hh, accumulate=False)
+
+
+@mutant("rnn_backward", "tanh' as 1 - tanh(h)^2", "tanh is applied twice")
+def _(dh, x, h0, h, W_xh, W_hh):
+    return _bptt(dh, x, h0, h, W_xh, W_hh, tanh_twice=True)
+
+
+@mutant("rnn_backward", "off by one: h_t where h_prev belongs", "off by one in time")
+def _(dh, x, h0, h, W_xh, W_hh):
+    return _bptt(dh, x, h0, h, W_xh, W_hh, h_t_as_prev=True)
+
+
+@mutant("rnn_backward", "loop runs forward in time", "walks backwards")
+def _(dh, x, h0, h, W_xh, W_hh):
+    N, T, H = h.shape
+    dx, dW_xh, dW_hh, db_h = (
+        np.zeros(x.shape),
+        np.zeros(W_xh.shape),
+        np.zeros(W_hh.shape),
+        np.zeros(H),
+    )
+    dh_next = np.zeros((N, H))
+    for t in range(T):
+        da = (dh[:, t] + dh_next) * (1 - h[:, t] ** 2)
+        dx[:, t] = da @ W_xh
+        dW_xh += da.T @ x[:, t]
+        dW_hh += da.T @ (h[:, t - 1] if t else h0)
+        db_h += da.sum(0)
+        dh_next = da @ W_hh
+    return dx, dh_next, dW_xh, dW_hh, db_h
+
+
+@mutant("rnn_backward", "x[t] indexing (shape error)", "not x[t]")
+def _(dh, x, h0, h, W_xh, W_hh):
+    N, T, H = h.shape
+    dh_next = np.zeros((N, H))
+    for t in reversed(range(T)):
+        da = (dh[:, t] + dh_next) * (1 - h[:, t] ** 2)
+        _ = da.T @ x[t]
+        dh_next = da @ W_hh
+    raise AssertionError("unreachable: the shapes above never fit")
+
+
+# ---------------------------------------------------------------- softmax_cross_entropy
+@mutant("softmax_cross_entropy", "softmax without max-subtraction", "Subtract each row's maximum")
+def _(logits, targets):
+    K = logits.shape[-1]
+    flat, t = logits.reshape(-1, K), targets.reshape(-1)
+    M = t.size
+    p = np.exp(flat) / np.sum(np.exp(flat), axis=1, keepdims=True)
+    loss = -np.mean(np.log(p[np.arange(M), t]))
+    d = p.copy()
+    d[np.arange(M), t] -= 1
+    return loss, (d / M).reshape(logits.shape)
+
+
+@mutant("softmax_cross_entropy", "log of a stable softmax", "log-softmax")
+def _(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+    onehot = np.eye(logits.shape[-1])[targets]
+    loss = -np.sum(onehot * np.log(p)) / targets.size
+    return loss, (p - onehot) / targets.size
+
+
+@mutant("softmax_cross_entropy", "sum instead of mean", "mean over all positions")
+def _(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    onehot = np.eye(logits.shape[-1])[targets]
+    return -np.sum(onehot * logp), np.exp(logp) - onehot
+
+
+@mutant("softmax_cross_entropy", "divides by N, not N*T", "all N·T positions")
+def _(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    onehot = np.eye(logits.shape[-1])[targets]
+    N = logits.shape[0]
+    return -np.sum(onehot * logp) / N, (np.exp(logp) - onehot) / N
+
+
+@mutant("softmax_cross_entropy", "dlogits missing the 1/M", "divided by M too")
+def _(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    onehot = np.eye(logits.shape[-1])[targets]
+    return -np.mean(np.sum(onehot * logp, axis=-1)), np.exp(logp) - onehot
+
+
+@mutant("softmax_cross_entropy", "sign of dlogits flipped", "wrong sign")
+def _(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    onehot = np.eye(logits.shape[-1])[targets]
+    return -np.mean(np.sum(onehot * logp, axis=-1)), (onehot - np.exp(logp)) / targets.size
+
+
+@mutant("softmax_cross_entropy", "loss as an array", "must be one number")
+def _(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    onehot = np.eye(logits.shape[-1])[targets]
+    return -np.sum(onehot * logp, axis=-1), (np.exp(logp) - onehot) / targets.size
+
+
+# ---------------------------------------------------------------- clip_grad_norm
+def _global(grads):
+    return np.sqrt(sum((g**2).sum() for g in grads.values()))
+
+
+@mutant("clip_grad_norm", "clipping per element", "clipped separately")
+def _(grads, max_norm):
+    return {k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()}, float(_global(grads))
+
+
+@mutant("clip_grad_norm", "clipping each array by its own norm", "one global norm")
+def _(grads, max_norm):
+    out = {}
+    for k, g in grads.items():
+        n = np.linalg.norm(g)
+        out[k] = g * max_norm / n if n > max_norm else g.copy()
+    return out, float(_global(grads))
+
+
+@mutant("clip_grad_norm", "clipping that mutates its input", "modified its input `grads[")
+def _(grads, max_norm):
+    total = _global(grads)
+    if total > max_norm:
+        for g in grads.values():
+            g *= max_norm / (total + 1e-6)
+    return grads, float(total)
+
+
+@mutant("clip_grad_norm", "scales up small gradients", "never scales up")
+def _(grads, max_norm):
+    total = _global(grads)
+    return {k: g * (max_norm / (total + 1e-6)) for k, g in grads.items()}, float(total)
+
+
+@mutant("clip_grad_norm", "eps far too large", "keep it tiny")
+def _(grads, max_norm):
+    total = _global(grads)
+    scale = min(1.0, max_norm / (total + 1e-2))
+    return {k: g * scale for k, g in grads.items()}, float(total)
+
+
+@mutant("clip_grad_norm", "no eps: divides by zero", "total_norm can be 0")
+def _(grads, max_norm):
+    total = float(_global(grads))  # a Python float: dividing by 0.0 raises
+    return {k: g * min(1.0, max_norm / total) for k, g in grads.items()}, total
+
+
+@mutant("clip_grad_norm", "norm without the square root", "square root")
+def _(grads, max_norm):
+    total = sum((g**2).sum() for g in grads.values())
+    return {k: g * min(1.0, max_norm / (total + 1e-6)) for k, g in grads.items()}, float(total)
+
+
+@mutant("clip_grad_norm", "returns the norm after clipping", "before clipping")
+def _(grads, max_norm):
+    total = _global(grads)
+    clipped = {k: g * min(1.0, max_norm / (total + 1e-6)) for k, g in grads.items()}
+    return clipped, float(_global(clipped))
+
+
+@mutant("clip_grad_norm", "returns a list of arrays", "dict of arrays")
+def _(grads, max_norm):
+    total = _global(grads)
+    return [g * min(1.0, max_norm / (total + 1e-6)) for g in grads.values()], float(total)
+
+
+# ================================================================ correct alternatives
+@correct("rnn_step_forward", "einsum")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(np.einsum("nd,hd->nh", x_t, W_xh) + np.einsum("nk,hk->nh", h_prev, W_hh) + b_h)
+
+
+@correct("rnn_step_forward", "concatenated weights")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(np.concatenate([x_t, h_prev], 1) @ np.concatenate([W_xh, W_hh], 1).T + b_h)
+
+
+@correct("rnn_step_forward", "explicit loops")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    N, D = x_t.shape
+    H = W_hh.shape[0]
+    h_t = np.zeros((N, H), dtype=x_t.dtype)
+    for n in range(N):
+        for i in range(H):
+            a = b_h[i]
+            for j in range(D):
+                a += W_xh[i, j] * x_t[n, j]
+            for j in range(H):
+                a += W_hh[i, j] * h_prev[n, j]
+            h_t[n, i] = np.tanh(a)
+    return h_t
+
+
+@correct("rnn_step_forward", "always float64 (accepted for float32 inputs)")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    a = x_t.astype(np.float64) @ W_xh.T.astype(np.float64) + h_prev @ W_hh.T + b_h
+    return np.tanh(a).astype(np.float64)
+
+
+@correct("rnn_step_forward", "ndarray subclass with honest values")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.asmatrix(np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h))
+
+
+@correct("rnn_forward", "loop over a step, preallocated output like x")
+def _(x, h0, W_xh, W_hh, b_h):
+    N, T, _ = x.shape
+    h = np.empty((N, T, W_hh.shape[0]), dtype=x.dtype)
+    h_prev = h0
+    for t in range(T):
+        h_prev = _step(x[:, t], h_prev, W_xh, W_hh, b_h)
+        h[:, t] = h_prev
+    return h
+
+
+@correct("rnn_forward", "list and stack, einsum")
+def _(x, h0, W_xh, W_hh, b_h):
+    xw = np.einsum("ntd,hd->nth", x, W_xh)
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        h_prev = np.tanh(xw[:, t] + h_prev @ W_hh.T + b_h)
+        hs.append(h_prev)
+    return np.stack(hs, axis=1)
+
+
+@correct("rnn_step_backward", "step by step")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t**2)
+    return _step_grads(da, x_t, h_prev, W_xh, W_hh)
+
+
+@correct("rnn_step_backward", "einsum")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t) * (1 + h_t)
+    return (
+        np.einsum("nh,hd->nd", da, W_xh),
+        np.einsum("nh,hk->nk", da, W_hh),
+        np.einsum("nh,nd->hd", da, x_t),
+        np.einsum("nh,nk->hk", da, h_prev),
+        np.einsum("nh->h", da),
+    )
+
+
+@correct("rnn_backward", "loop with += (float64 accumulators)")
+def _(dh, x, h0, h, W_xh, W_hh):
+    return _bptt(dh, x, h0, h, W_xh, W_hh)
+
+
+@correct("rnn_backward", "loop calling a step backward, dtype of the inputs")
+def _(dh, x, h0, h, W_xh, W_hh):
+    N, T, H = h.shape
+    dx = np.zeros_like(x)
+    dW_xh, dW_hh, db_h = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(H, dtype=W_hh.dtype)
+    dh_next = np.zeros_like(h0)
+    for t in range(T - 1, -1, -1):
+        h_prev = h0 if t == 0 else h[:, t - 1]
+        da = (dh[:, t] + dh_next) * (1 - h[:, t] ** 2)
+        gx, dh_next, gWx, gWh, gb = _step_grads(da, x[:, t], h_prev, W_xh, W_hh)
+        dx[:, t] = gx
+        dW_xh += gWx
+        dW_hh += gWh
+        db_h += gb
+    return dx, dh_next, dW_xh, dW_hh, db_h
+
+
+@correct("softmax_cross_entropy", "log-sum-exp with one-hot")
+def _(logits, targets):
+    m = logits.max(axis=-1, keepdims=True)
+    lse = m + np.log(np.exp(logits - m).sum(axis=-1, keepdims=True))
+    logp = logits - lse
+    onehot = np.eye(logits.shape[-1], dtype=logits.dtype)[targets]
+    M = targets.size
+    return float(-(onehot * logp).sum() / M), (np.exp(logp) - onehot) / M
+
+
+@correct("softmax_cross_entropy", "loss as a numpy scalar / 0-d array")
+def _(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    flat = targets.reshape(-1)
+    M = flat.size
+    idx = (np.arange(M), flat)
+    loss = -logp.reshape(M, -1)[idx].mean()
+    d = p.reshape(M, -1).copy()
+    d[idx] -= 1
+    return np.asarray(loss), (d / M).reshape(logits.shape)
+
+
+@correct("clip_grad_norm", "PyTorch's eps 1e-6")
+def _(grads, max_norm):
+    total = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+    coef = min(1.0, max_norm / (total + 1e-6))
+    return {k: g * coef for k, g in grads.items()}, total
+
+
+@correct("clip_grad_norm", "no eps but a guard, copies when not clipping")
+def _(grads, max_norm):
+    total = float(np.sqrt(sum(np.vdot(g, g) for g in grads.values())))
+    if total <= max_norm:
+        return {k: g.copy() for k, g in grads.items()}, total
+    return {k: g * (max_norm / total) for k, g in grads.items()}, total
