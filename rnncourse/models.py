@@ -10,7 +10,8 @@ one dict, ``{"W_xh": ..., "W_hh": ..., "b_h": ..., "W_hy": ..., "b_y": ...}`` fo
 vanilla RNN, so optimisers and ``clip_grad_norm`` work on the whole model at once.
 
 Cells are looked up by name in ``CELLS``; each is a small adapter over the cell's own pure
-forward/backward functions (``rnncourse.rnn``, and the gated cells when they are added).
+forward/backward functions (``rnncourse.rnn``, ``rnncourse.lstm``, ``rnncourse.gru``): "rnn",
+"lstm" (options ``P``, ``forget_bias``), "gru" (PyTorch's) and "gru-cho" (Cho et al. 2014).
 
 Tasks:
     "many-to-one"   one target per sequence, read from the last hidden state h_T
@@ -25,8 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnncourse.gru import gru_backward, gru_forward, init_gru
 from rnncourse.layers import init_output, output_backward, output_forward
 from rnncourse.losses import mse_loss, softmax_cross_entropy
+from rnncourse.lstm import init_lstm, lstm_backward, lstm_forward
 from rnncourse.optim import clip_grad_norm
 from rnncourse.rnn import init_rnn, rnn_backward, rnn_forward
 
@@ -65,8 +68,60 @@ def _rnn_backward(p, x, h0, h, aux, dh) -> tuple[np.ndarray, Params]:
     return dx, {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
 
 
+def _lstm_init(
+    D: int,
+    H: int,
+    rng: np.random.Generator,
+    dtype: type = np.float64,
+    P: int | None = None,
+    forget_bias: float | None = None,
+) -> Params:
+    params = init_lstm(D, H, rng, P=P, forget_bias=forget_bias, dtype=dtype)
+    return dict(zip(["W_ih", "W_hh", "b", "W_hr"], params, strict=False))
+
+
+def _lstm_forward(p: Mapping[str, np.ndarray], x: np.ndarray, h0: np.ndarray) -> tuple:
+    N, H = x.shape[0], p["W_hh"].shape[0] // 4
+    c0 = np.zeros((N, H), dtype=h0.dtype)  # the model starts every sequence from c_0 = 0
+    h, c = lstm_forward(x, h0, c0, p["W_ih"], p["W_hh"], p["b"], p.get("W_hr"))
+    return h, c
+
+
+def _lstm_backward(p, x, h0, h, c, dh) -> tuple[np.ndarray, Params]:
+    c0 = np.zeros((x.shape[0], c.shape[2]), dtype=h0.dtype)
+    W_hr = p.get("W_hr")
+    g = lstm_backward(dh, x, h0, c0, h, c, p["W_ih"], p["W_hh"], p["b"], W_hr)
+    grads = {"W_ih": g[3], "W_hh": g[4], "b": g[5]}
+    if W_hr is not None:
+        grads["W_hr"] = g[6]
+    return g[0], grads
+
+
+def _gru_init(D: int, H: int, rng: np.random.Generator, dtype: type = np.float64) -> Params:
+    return dict(
+        zip(["W_ih", "W_hh", "b_ih", "b_hh"], init_gru(D, H, rng, dtype=dtype), strict=True)
+    )
+
+
+def _gru_cell(reset_after: bool) -> Cell:
+    def forward(p: Mapping[str, np.ndarray], x: np.ndarray, h0: np.ndarray) -> tuple:
+        h = gru_forward(x, h0, p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"], reset_after)
+        return h, None
+
+    def backward(p, x, h0, h, aux, dh) -> tuple[np.ndarray, Params]:
+        g = gru_backward(dh, x, h0, h, p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"], reset_after)
+        return g[0], {"W_ih": g[2], "W_hh": g[3], "b_ih": g[4], "b_hh": g[5]}
+
+    return Cell(_gru_init, forward, backward, lambda p: p["W_hh"].shape[1])
+
+
+# "lstm" takes init options P (projection size) and forget_bias; "gru" is PyTorch's variant,
+# "gru-cho" the one of Cho et al. (2014) (``reset_after=False``), with the same parameters.
 CELLS: dict[str, Cell] = {
     "rnn": Cell(_rnn_init, _rnn_forward, _rnn_backward, lambda p: p["W_hh"].shape[0]),
+    "lstm": Cell(_lstm_init, _lstm_forward, _lstm_backward, lambda p: p["W_hh"].shape[1]),
+    "gru": _gru_cell(reset_after=True),
+    "gru-cho": _gru_cell(reset_after=False),
 }
 
 
