@@ -1,0 +1,33 @@
+# The course's two commands (see README.md):
+#   make lab    set up (first time: a few minutes), copy new exercises into work/, open JupyterLab
+#   make test   set up with the test tools, run every test and notebook, then the unit tests
+#               again against the oldest supported numpy
+# Both delegate to tools/bootstrap.py (standard library only) and are fast when nothing changed.
+# Another Python:  make lab PYTHON=/path/to/python3.12      Port:  JUPYTER_PORT=8890 make lab
+
+# the first of these that is Python 3.10 or newer
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11 python3.10 python; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1 && { command -v $$p; break; }; \
+	done)
+
+.PHONY: lab test setup help
+
+lab: check-python
+	@"$(PYTHON)" tools/bootstrap.py lab
+
+test: check-python
+	@"$(PYTHON)" tools/bootstrap.py test
+
+setup: check-python
+	@"$(PYTHON)" tools/bootstrap.py setup --test
+
+help:
+	@sed -n '1,7p' Makefile
+
+.PHONY: check-python
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "rnncourse needs Python 3.10 or newer, and none was found on PATH."; \
+		echo "Install one (https://www.python.org/downloads/), then: make lab PYTHON=/path/to/python3"; \
+		exit 1; \
+	fi
