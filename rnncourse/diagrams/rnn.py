@@ -31,6 +31,16 @@ __all__ = ["CELL_GIDS", "draw_unrolled", "rnn_cell", "row_column_convention", "u
 
 CELL_GIDS = ("rnn-cell", "rnn-cell-active")
 
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(name: str, t: int) -> str:
+    """``name`` with the step number as a Unicode subscript: _sub("h", 12) == "h₁₂".
+
+    Plain text, not mathtext: a diagram with many distinct labels renders much faster."""
+    return name + str(t).translate(_SUB)
+
+
 _CELL = "#DCEBF7"  # a light tint of the palette's blue
 _ACTIVE = PALETTE["orange"]
 _FUTURE = "#F2F2F2"
@@ -98,7 +108,7 @@ def draw_unrolled(
     ax.axis("off")
 
     # h_0 enters from the left
-    ax.text(-1.45, 0, "$h_0$", ha="center", va="center", fontsize=12)
+    ax.text(-1.45, 0, _sub("h", 0), ha="center", va="center", fontsize=12)
     for t in range(1, T + 1):
         cx = gap * (t - 1)
         done = active is None or t <= active
@@ -109,11 +119,11 @@ def draw_unrolled(
         ink = PALETTE["black"] if done else PALETTE["grey"]
         _box(ax, cx, 0, w, h, face, gid=gid, edge=ink, lw=2.2 if t == active else 1.2)
         ax.text(cx, 0.1, "tanh", ha="center", va="center", fontsize=10, color=ink)
-        ax.text(cx, -0.22, f"$t={t}$", ha="center", va="center", fontsize=8, color=ink)
+        ax.text(cx, -0.22, f"t = {t}", ha="center", va="center", fontsize=8, color=ink)
         # the recurrent arrow into this cell: from h_0's label or from the previous cell
         x_from = -1.2 if t == 1 else cx - gap + w / 2
         _arrow(ax, (x_from, 0), (cx - w / 2, 0), color=ink)
-        label = "$h_0$" if t == 1 else f"$h_{{{t - 1}}}$"
+        label = _sub("h", t - 1)
         if t > 1:
             ax.text(
                 (x_from + cx - w / 2) / 2,
@@ -136,7 +146,7 @@ def draw_unrolled(
             )
         # input below
         _box(ax, cx, y_in, 0.8, 0.5, _INPUT if done else _FUTURE, edge=ink, lw=1.0)
-        ax.text(cx, y_in, f"$x_{{{t}}}$", ha="center", va="center", fontsize=11, color=ink)
+        ax.text(cx, y_in, _sub("x", t), ha="center", va="center", fontsize=11, color=ink)
         _arrow(ax, (cx, y_in + 0.25), (cx, -h / 2), color=ink)
         if weight_labels:
             ax.text(
@@ -162,7 +172,7 @@ def draw_unrolled(
         # output above
         if outputs:
             _box(ax, cx, y_out, 0.8, 0.5, _OUTPUT if done else _FUTURE, edge=ink, lw=1.0)
-            ax.text(cx, y_out, f"$y_{{{t}}}$", ha="center", va="center", fontsize=11, color=ink)
+            ax.text(cx, y_out, _sub("y", t), ha="center", va="center", fontsize=11, color=ink)
             _arrow(ax, (cx, h / 2), (cx, y_out - 0.25), color=ink)
             if weight_labels:
                 ax.text(
@@ -178,7 +188,7 @@ def draw_unrolled(
     last = gap * (T - 1) + w / 2
     ink = PALETTE["black"] if active is None or active == T else PALETTE["grey"]
     _arrow(ax, (last, 0), (last + 0.7, 0), color=ink)
-    ax.text(last + 0.35, 0.12, f"$h_{{{T}}}$", ha="center", va="bottom", fontsize=10, color=ink)
+    ax.text(last + 0.35, 0.12, _sub("h", T), ha="center", va="bottom", fontsize=10, color=ink)
 
 
 def unrolled_rnn(
@@ -263,28 +273,30 @@ def rnn_cell(D: int = 3, H: int = 4, *, size: float = 0.26) -> Figure:
     fs = 10
     y_top, y_bot = 1.55, -1.55  # rows: the recurrent path above, the input path below
 
-    def label(x, y, text, **kw):
+    def label(x, y, text, shape="", **kw):
         kw.setdefault("fontsize", fs)
         ax.text(x, y, text, ha="center", va="top", **kw)
+        if shape:
+            ax.text(x, y - 0.3, shape, ha="center", va="top", **kw)
 
     # the recurrent path: W_hh (H, H) times h_{t-1} (H,)
     l, r, b, _ = _vector_or_matrix(ax, 0.0, y_top, H, H, size=s, face="#DCEBF7")
-    label((l + r) / 2, b - 0.08, f"$W_{{hh}}$\n$(H, H) = ({H}, {H})$")
+    label((l + r) / 2, b - 0.08, "$W_{hh}$", f"(H, H) = ({H}, {H})")
     l2, r2, b2, _ = _vector_or_matrix(ax, r + 0.6, y_top, H, 1, size=s, face=_CELL)
-    label((l2 + r2) / 2, b2 - 0.08, f"$h_{{t-1}}$\n$({H},)$")
+    label((l2 + r2) / 2, b2 - 0.08, "$h_{t-1}$", f"({H},)")
     ax.text(r2 + 0.1, y_top, "=", fontsize=14, va="center")
     l3, r3, b3, _ = _vector_or_matrix(ax, r2 + 0.7, y_top, H, 1, size=s, face="#BBD7EE")
-    label((l3 + r3) / 2, b3 - 0.08, f"$W_{{hh}}\\,h_{{t-1}}$\n$({H},)$")
+    label((l3 + r3) / 2, b3 - 0.08, "$W_{hh}\\,h_{t-1}$", f"({H},)")
 
     # the input path: W_xh (H, D) times x_t (D,)
     l4, r4, b4, _ = _vector_or_matrix(ax, 0.0, y_bot, H, D, size=s, face=_INPUT)
-    label((l4 + r4) / 2, b4 - 0.08, f"$W_{{xh}}$\n$(H, D) = ({H}, {D})$")
+    label((l4 + r4) / 2, b4 - 0.08, "$W_{xh}$", f"(H, D) = ({H}, {D})")
     l5, r5, b5, _ = _vector_or_matrix(ax, r4 + 0.6, y_bot, D, 1, size=s, face=_INPUT)
-    label((l5 + r5) / 2, b5 - 0.08, f"$x_t$\n$({D},)$")
+    label((l5 + r5) / 2, b5 - 0.08, "$x_t$", f"({D},)")
     ax.text(r5 + 0.1, y_bot, "=", fontsize=14, va="center")
     x_prod = max(r5 + 0.7, r2 + 0.7)
     l6, r6, b6, _ = _vector_or_matrix(ax, x_prod, y_bot, H, 1, size=s, face="#A7DCC9")
-    label((l6 + r6) / 2, b6 - 0.08, f"$W_{{xh}}\\,x_t$\n$({H},)$")
+    label((l6 + r6) / 2, b6 - 0.08, "$W_{xh}\\,x_t$", f"({H},)")
 
     # the sum with the bias
     cx_sum = max(r3, r6) + 1.1
@@ -293,12 +305,12 @@ def rnn_cell(D: int = 3, H: int = 4, *, size: float = 0.26) -> Figure:
     _arrow(ax, (r3 + 0.05, y_top), (cx_sum - 0.12, 0.26), rad=-0.2)
     _arrow(ax, (r6 + 0.05, y_bot), (cx_sum - 0.12, -0.26), rad=0.2)
     l7, r7, b7, _ = _vector_or_matrix(ax, cx_sum, y_top + 0.2, H, 1, size=s, face="#E8E8E8")
-    label(r7 + 0.35, y_top + 0.2 + 0.1, f"$b_h$\n$({H},)$")
+    label(r7 + 0.35, y_top + 0.2 + 0.1, "$b_h$", f"({H},)")
     _arrow(ax, (cx_sum, b7 - 0.02), (cx_sum, 0.29))
 
     # pre-activation a_t, then tanh, then h_t
     l8, r8, b8, _ = _vector_or_matrix(ax, cx_sum + 1.0, 0, H, 1, size=s, face="#E8E8E8")
-    label((l8 + r8) / 2, b8 - 0.08, f"$a_t$\n$({H},)$")
+    label((l8 + r8) / 2, b8 - 0.08, "$a_t$", f"({H},)")
     _arrow(ax, (cx_sum + 0.29, 0), (l8 - 0.04, 0))
     bx = r8 + 1.0
     _box(ax, bx, 0, 0.95, 0.6, _ACTIVE)
@@ -306,10 +318,10 @@ def rnn_cell(D: int = 3, H: int = 4, *, size: float = 0.26) -> Figure:
     label(bx, -0.38, "element-wise", fontsize=8)
     _arrow(ax, (r8 + 0.04, 0), (bx - 0.48, 0))
     l9, r9, b9, _ = _vector_or_matrix(ax, bx + 1.1, 0, H, 1, size=s, face=_CELL)
-    label((l9 + r9) / 2, b9 - 0.08, f"$h_t$\n$({H},)$")
+    label((l9 + r9) / 2, b9 - 0.08, "$h_t$", f"({H},)")
     _arrow(ax, (bx + 0.48, 0), (l9 - 0.04, 0))
     _arrow(ax, (r9 + 0.04, 0), (r9 + 0.7, 0), color=PALETTE["blue"])
-    ax.text(r9 + 0.75, 0, "to step $t+1$\nand to $y_t$", ha="left", va="center", fontsize=9)
+    ax.text(r9 + 0.75, 0, "to step t+1\nand to the output", ha="left", va="center", fontsize=9)
 
     ax.text(
         (l4 + r9) / 2,
@@ -345,12 +357,12 @@ def row_column_convention(D: int = 3, H: int = 4, N: int = 2, *, row: int = 1) -
 
     # lessons: W_xh (H, D) x_t (D,) = (H,)
     l, r, b, _ = _vector_or_matrix(ax1, 0, 0, H, D, size=s, face=_INPUT)
-    ax1.text((l + r) / 2, b - 0.1, f"$W_{{xh}}$\n$(H, D)=({H}, {D})$", ha="center", va="top")
+    ax1.text((l + r) / 2, b - 0.1, f"W_xh\n(H, D) = ({H}, {D})", ha="center", va="top")
     l2, r2, b2, _ = _vector_or_matrix(ax1, r + 0.45, 0, D, 1, size=s, highlight_col=0)
-    ax1.text((l2 + r2) / 2, b - 0.1, f"$x_t$\n$({D},)$", ha="center", va="top")
+    ax1.text((l2 + r2) / 2, b - 0.1, f"x_t\n({D},)", ha="center", va="top")
     ax1.text(r2 + 0.15, 0, "=", fontsize=15, va="center")
     l3, r3, b3, _ = _vector_or_matrix(ax1, r2 + 0.85, 0, H, 1, size=s, highlight_col=0)
-    ax1.text((l3 + r3) / 2, b - 0.1, f"$W_{{xh}}\\,x_t$\n$({H},)$", ha="center", va="top")
+    ax1.text((l3 + r3) / 2, b - 0.1, f"W_xh x_t\n({H},)", ha="center", va="top")
     ax1.set_xlim(l - 0.3, r3 + 0.4)
     ax1.set_ylim(b - 1.0, H * s / 2 + 0.6)
     ax1.set_title("lessons: one example, column vectors")
@@ -360,7 +372,7 @@ def row_column_convention(D: int = 3, H: int = 4, N: int = 2, *, row: int = 1) -
     ax2.text(
         (l + r) / 2,
         -H * s / 2 - 0.1,
-        f"x_t\n$(N, D)=({N}, {D})$",
+        f"x_t\n(N, D) = ({N}, {D})",
         ha="center",
         va="top",
         family="monospace",
@@ -370,7 +382,7 @@ def row_column_convention(D: int = 3, H: int = 4, N: int = 2, *, row: int = 1) -
     ax2.text(
         (l2 + r2) / 2,
         -H * s / 2 - 0.1,
-        f"W_xh.T\n$(D, H)=({D}, {H})$",
+        f"W_xh.T\n(D, H) = ({D}, {H})",
         ha="center",
         va="top",
         family="monospace",
@@ -382,7 +394,7 @@ def row_column_convention(D: int = 3, H: int = 4, N: int = 2, *, row: int = 1) -
     ax2.text(
         (l3 + r3) / 2,
         -H * s / 2 - 0.1,
-        f"(N, H)=({N}, {H})\nrow {row}: $(W_{{xh}}\\,x_t)^T$",
+        f"(N, H) = ({N}, {H})\nrow {row} = W_xh x_t\nof example {row}, as a row",
         ha="center",
         va="top",
     )

@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from rnncourse.diagrams.rnn import draw_unrolled
+from rnncourse.diagrams.rnn import _sub, draw_unrolled
 from rnncourse.plots import DIVERGING
 
 __all__ = ["frame_png", "unroll_frame", "unroll_widget"]
@@ -63,12 +63,12 @@ def unroll_frame(h: np.ndarray, t: int, tokens: Sequence[str]) -> Figure:
     cmap = DIVERGING.with_extremes(bad="#F2F2F2")
     im = ax2.imshow(shown, cmap=cmap, vmin=-1, vmax=1, aspect="auto")
     ax2.add_patch(Rectangle((t - 1.5, -0.5), 1, H, fill=False, edgecolor="black", lw=2.5))
-    ax2.set_xticks(range(T), [f"$h_{{{s}}}$\n{tokens[s - 1]!r}" for s in range(1, T + 1)])
+    ax2.set_xticks(range(T), [f"{_sub('h', s)}\n{tokens[s - 1]!r}" for s in range(1, T + 1)])
     ax2.set_yticks(range(H), [str(i) for i in range(H)])
     ax2.set_ylabel("hidden unit")
     ax2.set_xlabel("time step (the input read at that step)")
     ax2.set_title(f"hidden states h_1 ... h_{t} (one column per step)")
-    bottom.colorbar(im, ax=ax2, label="value of $h_t$ (tanh: between -1 and 1)", shrink=0.9)
+    bottom.colorbar(im, ax=ax2, label="value of h_t (tanh: between -1 and 1)", shrink=0.9)
     return fig
 
 
