@@ -96,7 +96,9 @@ def python_version(python: Path) -> str | None:
 def stamp_key(python_ver: str, extras: tuple[str, ...], pins: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     h.update((REPO / "pyproject.toml").read_bytes())
-    h.update(f"|{python_ver}|{','.join(sorted(extras))}|{','.join(pins)}|{BOOTSTRAP_VERSION}".encode())
+    h.update(
+        f"|{python_ver}|{','.join(sorted(extras))}|{','.join(pins)}|{BOOTSTRAP_VERSION}".encode()
+    )
     return h.hexdigest()
 
 
@@ -111,7 +113,9 @@ def create_venv(venv: Path) -> None:
     say(f"creating the virtual environment {venv.name}/ with Python {sys.version.split()[0]}")
     if venv.exists():
         shutil.rmtree(venv)
-    result = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True
+    )
     if result.returncode != 0:
         if "ensurepip" in result.stderr + result.stdout:
             raise SetupError(
@@ -152,7 +156,9 @@ def ensure_env(
     if subprocess.run(cmd, cwd=REPO).returncode != 0:
         raise SetupError(f"pip install failed in {venv.name}/ (see pip's messages above)")
     (venv / STAMP_NAME).write_text(
-        json.dumps({"key": stamp_key(ver, extras, pins), "extras": list(extras), "pins": list(pins)})
+        json.dumps(
+            {"key": stamp_key(ver, extras, pins), "extras": list(extras), "pins": list(pins)}
+        )
     )
     say(f"{venv.name}/ ready in {time.monotonic() - start:.0f} s")
     return python
@@ -234,12 +240,17 @@ def lab(args: argparse.Namespace) -> int:
         if wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc):
             url = f"http://127.0.0.1:{port}/lab/tree/{START_PAGE}?token={token}"
             line = "=" * 78
-            print(f"\n{line}\n  The course is running. Open this address in your browser:\n\n"
-                  f"    {url}\n\n  Your exercises are in the folder work/. "
-                  f"Stop the server with Ctrl+C (twice).\n{line}\n", flush=True)
+            print(
+                f"\n{line}\n  The course is running. Open this address in your browser:\n\n"
+                f"    {url}\n\n  Your exercises are in the folder work/. "
+                f"Stop the server with Ctrl+C (twice).\n{line}\n",
+                flush=True,
+            )
         elif proc.poll() is not None:
-            say(f"JupyterLab stopped (exit code {proc.returncode}). If port {port} is taken, "
-                "choose another: JUPYTER_PORT=8890 make lab")
+            say(
+                f"JupyterLab stopped (exit code {proc.returncode}). If port {port} is taken, "
+                "choose another: JUPYTER_PORT=8890 make lab"
+            )
         while True:
             try:
                 return proc.wait()
@@ -275,7 +286,9 @@ def parse_counts(line: str) -> dict[str, int]:
     return counts
 
 
-def run_pytest(python: Path, args: list[str], env: dict[str, str]) -> tuple[int, dict[str, int], float]:
+def run_pytest(
+    python: Path, args: list[str], env: dict[str, str]
+) -> tuple[int, dict[str, int], float]:
     """Run pytest, echoing its output; return (exit code, counts of its closing line, seconds)."""
     cmd = [str(python), "-m", "pytest", *args]
     if sys.stdout.isatty():
@@ -283,7 +296,12 @@ def run_pytest(python: Path, args: list[str], env: dict[str, str]) -> tuple[int,
     say("running: " + " ".join(["pytest", *args]))
     start = time.monotonic()
     proc = subprocess.Popen(
-        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         errors="replace",
     )
     counts: dict[str, int] = {}
@@ -299,7 +317,9 @@ def run_pytest(python: Path, args: list[str], env: dict[str, str]) -> tuple[int,
 
 def numpy_version(python: Path) -> str:
     out = subprocess.run(
-        [str(python), "-c", "import numpy; print(numpy.__version__)"], capture_output=True, text=True
+        [str(python), "-c", "import numpy; print(numpy.__version__)"],
+        capture_output=True,
+        text=True,
     )
     return out.stdout.strip() or "?"
 
@@ -309,9 +329,19 @@ def test(args: argparse.Namespace) -> int:
     steps: list[tuple[str, int, dict[str, int], float]] = []
 
     python = ensure_env(VENV, TEST_EXTRAS, label=" (with test tools and torch)")
-    suite = ["-n", "2", "--dist", "loadscope", "--nbval", "--nbval-current-env",
-             "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
-             "tests", "rnncourse", *[d for d in NOTEBOOK_DIRS if (REPO / d).is_dir()]]
+    suite = [
+        "-n",
+        "2",
+        "--dist",
+        "loadscope",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        "tests/nbval_sanitize.cfg",
+        "tests",
+        "rnncourse",
+        *[d for d in NOTEBOOK_DIRS if (REPO / d).is_dir()],
+    ]
     rc, counts, secs = run_pytest(python, suite + list(args.pytest_args), env)
     steps.append((f"tests and notebooks, numpy {numpy_version(python)} (.venv)", rc, counts, secs))
 
@@ -319,16 +349,28 @@ def test(args: argparse.Namespace) -> int:
     if os.environ.get("RNNCOURSE_SKIP_OLDEST", "") not in ("", "0"):
         say("RNNCOURSE_SKIP_OLDEST is set: skipping the unit tests against the oldest numpy")
     elif pin is None:
-        say(f"no oldest numpy is known for Python {sys.version_info[0]}.{sys.version_info[1]}: "
-            "add it to OLDEST_NUMPY in tools/bootstrap.py; skipping that run")
+        say(
+            f"no oldest numpy is known for Python {sys.version_info[0]}.{sys.version_info[1]}: "
+            "add it to OLDEST_NUMPY in tools/bootstrap.py; skipping that run"
+        )
     else:
         old = ensure_env(VENV_OLDEST, ("test",), (f"numpy=={pin}",), label=f" (numpy {pin})")
         # the unit tests only: notebooks, browser and torch comparisons ran above
         old_env = dict(env, RNNCOURSE_REQUIRE_ALL="0")
-        unit = ["-n", "2", "--dist", "loadscope", "-m", "not notebooks and not browser and not torch",
-                "tests", "rnncourse"]
+        unit = [
+            "-n",
+            "2",
+            "--dist",
+            "loadscope",
+            "-m",
+            "not notebooks and not browser and not torch",
+            "tests",
+            "rnncourse",
+        ]
         rc, counts, secs = run_pytest(old, unit + list(args.pytest_args), old_env)
-        steps.append((f"unit tests, oldest numpy {numpy_version(old)} (.venv-oldest)", rc, counts, secs))
+        steps.append(
+            (f"unit tests, oldest numpy {numpy_version(old)} (.venv-oldest)", rc, counts, secs)
+        )
 
     print()
     say("summary of make test")
@@ -362,9 +404,12 @@ def setup(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     if sys.version_info[:2] < MIN_PYTHON:
-        print(f"rnncourse needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer; this is "
-              f"{sys.version.split()[0]} ({sys.executable}). Run with a newer one, e.g.\n"
-              "    make lab PYTHON=python3.12", file=sys.stderr)
+        print(
+            f"rnncourse needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer; this is "
+            f"{sys.version.split()[0]} ({sys.executable}). Run with a newer one, e.g.\n"
+            "    make lab PYTHON=python3.12",
+            file=sys.stderr,
+        )
         return 2
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
