@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.lstm import _split, _tanh_into, sigmoid
+from rnncourse.lstm import _check_shapes, _split, _tanh_into, sigmoid
 
 __all__ = [
     "gru_step_forward",
@@ -212,8 +212,18 @@ def gru_forward(
     >>> bool(np.allclose(h[:, 0], gru_step_forward(x[:, 0], h0, W_ih, W_hh, b_ih, b_hh)))
     True
     """
+    if np.ndim(x) != 3:
+        raise ValueError(f"gru_forward: x should be (N, T, D), got shape {np.shape(x)}")
     N, T, D = x.shape
     H = W_hh.shape[1]
+    _check_shapes(
+        f"gru_forward with N={N}, D={D}, H={H}",
+        W_ih=(W_ih, (3 * H, D)),
+        W_hh=(W_hh, (3 * H, H)),
+        b_ih=(b_ih, (3 * H,)),
+        b_hh=(b_hh, (3 * H,)),
+        h0=(h0, (N, H)),
+    )
     dtype = np.result_type(x, h0, W_ih, W_hh, b_ih, b_hh)
     xw = (x.reshape(N * T, D) @ W_ih.T).reshape(N, T, 3 * H)  # all steps at once
     xw += b_ih
@@ -276,8 +286,19 @@ def gru_backward(
     Returns:
         (dx (N, T, D), dh0 (N, H), dW_ih (3H, D), dW_hh (3H, H), db_ih (3H,), db_hh (3H,))
     """
+    if np.ndim(x) != 3 or np.ndim(h) != 3:
+        raise ValueError("gru_backward: x and h should be (N, T, ...) arrays")
     N, T, D = x.shape
     H = h.shape[2]
+    _check_shapes(
+        f"gru_backward with N={N}, T={T}, D={D}, H={H}",
+        dh=(dh, (N, T, H)),
+        W_ih=(W_ih, (3 * H, D)),
+        W_hh=(W_hh, (3 * H, H)),
+        b_ih=(b_ih, (3 * H,)),
+        b_hh=(b_hh, (3 * H,)),
+        h0=(h0, (N, H)),
+    )
     dtype = np.result_type(dh, x, h0, h, W_ih, W_hh, b_ih, b_hh)
     h_prev = np.empty((N, T, H), dtype=dtype)  # h_0 ... h_{T-1}
     h_prev[:, 0] = h0
@@ -355,9 +376,9 @@ def gru_backward(
     else:
         db_ih = dA2.sum(axis=0)
         db_hh = db_ih.copy()
-        dW_hh = np.concatenate(
-            [dA2[:, : 2 * H].T @ hp2, dA2[:, 2 * H :].T @ rh.reshape(N * T, H)], axis=0
-        )
+        dW_hh = np.empty_like(W_hh, dtype=dtype)
+        dW_hh[: 2 * H] = dA2[:, : 2 * H].T @ hp2  # r, z rows: times h_{t-1}
+        dW_hh[2 * H :] = dA2[:, 2 * H :].T @ rh.reshape(N * T, H)  # n rows: times r * h_{t-1}
     dx = (dA2 @ W_ih).reshape(N, T, D)
     dW_ih = dA2.T @ x2
     return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh

@@ -189,6 +189,13 @@ def lstm_step_backward(
 # ---------------------------------------------------------------------------------------------
 
 
+def _check_shapes(what: str, **arrays: tuple[np.ndarray, tuple]) -> None:
+    """Raise a ValueError naming the first argument whose shape is not the expected one."""
+    for name, (a, shape) in arrays.items():
+        if np.shape(a) != shape:
+            raise ValueError(f"{what}: {name} should be {shape}, got {np.shape(a)}")
+
+
 def _gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
     s = np.full(4 * H, -1.0, dtype=dtype)
     s[2 * H : 3 * H] = -2.0
@@ -239,15 +246,27 @@ def lstm_forward(
     >>> bool(np.allclose(h[:, 0], h1) and np.allclose(c[:, 0], c1))
     True
     """
+    if np.ndim(x) != 3:
+        raise ValueError(f"lstm_forward: x should be (N, T, D), got shape {np.shape(x)}")
     N, T, D = x.shape
     H = W_hh.shape[0] // 4
+    P = H if W_hr is None else W_hr.shape[0]
+    _check_shapes(
+        f"lstm_forward with N={N}, D={D}, H={H}" + ("" if W_hr is None else f", P={P}"),
+        W_ih=(W_ih, (4 * H, D)),
+        W_hh=(W_hh, (4 * H, P)),
+        b=(b, (4 * H,)),
+        h0=(h0, (N, P)),
+        c0=(c0, (N, H)),
+        **({} if W_hr is None else {"W_hr": (W_hr, (P, H))}),
+    )
     arrays = [x, h0, c0, W_ih, W_hh, b] + ([] if W_hr is None else [W_hr])
     dtype = np.result_type(*arrays)
     s = _gate_scale(H, dtype)
     xw = (x.reshape(N * T, D) @ (W_ih.T * s)).reshape(N, T, 4 * H)  # all steps at once
     xw += b * s
     W_hh_sT = W_hh.T * s  # (H or P, 4H), scaled columns
-    h = np.empty((N, T, H if W_hr is None else W_hr.shape[0]), dtype=dtype)
+    h = np.empty((N, T, P), dtype=dtype)
     c = np.empty((N, T, H), dtype=dtype)
     G = np.empty((N, 4 * H), dtype=dtype)  # the current step's gates
     i_t, f_t, g_t, o_t = _split(G, 4)
@@ -311,9 +330,24 @@ def lstm_backward(
     Returns:
         (dx, dh0, dc0, dW_ih, dW_hh, db), plus dW_hr last when W_hr is given.
     """
+    if np.ndim(x) != 3 or np.ndim(h) != 3 or np.ndim(c) != 3:
+        raise ValueError("lstm_backward: x, h and c should be (N, T, ...) arrays")
     N, T, D = x.shape
     H = c.shape[2]
     P = h.shape[2]
+    _check_shapes(
+        f"lstm_backward with N={N}, T={T}, D={D}, H={H}" + ("" if W_hr is None else f", P={P}"),
+        dh=(dh, (N, T, P)),
+        h=(h, (N, T, P)),
+        c=(c, (N, T, H)),
+        W_ih=(W_ih, (4 * H, D)),
+        W_hh=(W_hh, (4 * H, P)),
+        b=(b, (4 * H,)),
+        h0=(h0, (N, P)),
+        c0=(c0, (N, H)),
+        **({} if W_hr is None else {"W_hr": (W_hr, (P, H))}),
+        **({} if dc_last is None else {"dc_last": (dc_last, (N, H))}),
+    )
     arrays = [dh, x, h0, c0, h, c, W_ih, W_hh, b] + ([] if W_hr is None else [W_hr])
     dtype = np.result_type(*arrays)
     s = _gate_scale(H, dtype)

@@ -221,3 +221,16 @@ def test_matches_torch_gru(torch, N, T, D, H):
     ]
     for name, g, e in zip(NAMES, grads, expected, strict=True):
         assert rel_error(g, e.numpy()) < 1e-10, name
+
+
+def test_wrong_shapes_are_named():
+    _, d = make(2, 3, 4, 5)
+    x, h0 = d["x"], d["h0"]
+    W_ih, W_hh, b_ih, b_hh = params(d)
+    with pytest.raises(ValueError, match=r"b_hh should be \(15,\), got \(5,\)"):
+        gru_forward(x, h0, W_ih, W_hh, b_ih, b_hh[:5])
+    with pytest.raises(ValueError, match=r"W_ih should be \(15, 4\), got \(4, 15\)"):
+        gru_forward(x, h0, W_ih.T, W_hh, b_ih, b_hh)
+    h = gru_forward(x, h0, W_ih, W_hh, b_ih, b_hh)
+    with pytest.raises(ValueError, match=r"dh should be \(2, 3, 5\), got \(2, 5\)"):
+        gru_backward(h[:, 0], x, h0, h, W_ih, W_hh, b_ih, b_hh)

@@ -309,3 +309,19 @@ def test_matches_torch_lstm(torch, N, T, D, H, P):
     for name, g, e in zip(NAMES, grads, expected, strict=False):
         assert rel_error(g, e.numpy()) < 1e-10, name
     assert rel_error(grads[5], lstm.bias_hh_l0.grad.numpy()) < 1e-10  # the same for both biases
+
+
+def test_wrong_shapes_are_named():
+    _, d = make(2, 3, 4, 5, 2)
+    x, h0, c0, W_ih, W_hh, b, W_hr = args(d, *NAMES)
+    with pytest.raises(ValueError, match=r"h0 should be \(2, 2\), got \(2, 5\)"):
+        lstm_forward(x, np.zeros((2, 5)), c0, W_ih, W_hh, b, W_hr)
+    with pytest.raises(ValueError, match=r"W_ih should be \(20, 4\), got \(4, 20\)"):
+        lstm_forward(x, h0, c0, W_ih.T, W_hh, b, W_hr)
+    with pytest.raises(ValueError, match=r"x should be \(N, T, D\)"):
+        lstm_forward(x[:, 0], h0, c0, W_ih, W_hh, b, W_hr)
+    h, c = lstm_forward(x, h0, c0, W_ih, W_hh, b, W_hr)
+    with pytest.raises(ValueError, match=r"dc_last should be \(2, 5\)"):
+        lstm_backward(np.ones_like(h), x, h0, c0, h, c, W_ih, W_hh, b, W_hr, dc_last=np.ones(5))
+    with pytest.raises(ValueError, match=r"dh should be \(2, 3, 2\)"):
+        lstm_backward(np.ones_like(c), x, h0, c0, h, c, W_ih, W_hh, b, W_hr)
