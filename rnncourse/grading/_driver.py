@@ -180,9 +180,12 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
         request = json.load(f)
     with np.load(inputs_path, allow_pickle=False) as data:
         stored = {k: data[k] for k in data.files}
-    results, arrays = [], {}
+    results, arrays, timed_out = [], {}, set()
     for j, item in enumerate(request["calls"]):
         fn = namespace.get(item["function"])
+        if item["function"] in timed_out:  # one endless loop is enough to wait for
+            results.append({"status": "skipped"})
+            continue
         if not callable(fn):
             results.append({"status": "missing"})
             continue
@@ -196,6 +199,8 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
             else:
                 args.append(stored[key].copy())
         meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")
+        if meta["status"] == "raised" and meta["error"]["timeout"]:
+            timed_out.add(item["function"])
         arrays.update(out)
         after = {}
         for spec, value in zip(item["args"], args, strict=True):
