@@ -1,0 +1,120 @@
+"""Real nbgrader round trip: our solutions are a valid nbgrader source.
+
+``nbgrader generate_assignment`` on solutions/ must release notebooks whose cells equal our
+generated exercises/, and ``nbgrader autograde`` must give a solved notebook full points (and
+the unsolved release none, so the points cannot come for free). nbgrader is slow to import,
+so one subprocess does all of it through ``NbGraderAPI`` and reports JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(p.name for p in (REPO / "solutions").glob("*.ipynb"))
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
+
+SCRIPT = r"""
+import json, shutil, sys
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config
+from nbgrader.apps import NbGraderAPI
+from nbgrader.api import Gradebook
+
+root = Path(sys.argv[1])
+c = Config()
+c.CourseDirectory.root = str(root)
+c.CourseDirectory.course_id = "rnncourse"
+c.ExecutePreprocessor.timeout = 120
+api = NbGraderAPI(config=c)
+out = {}
+r = api.generate_assignment("ps", force=True)
+out["generate"] = {"success": r["success"], "log": r["log"][-3000:]}
+names = sorted(p.name for p in (root / "source" / "ps").glob("*.ipynb"))
+for student, solved in (("solver", True), ("idler", False)):
+    folder = root / "submitted" / student / "ps"
+    folder.mkdir(parents=True)
+    for name in names:
+        nb = nbformat.read(root / "release" / "ps" / name, as_version=4)
+        if solved:  # the learner fills in each answer cell with the solution's code
+            source = nbformat.read(root / "source" / "ps" / name, as_version=4)
+            answers = {
+                cell.metadata["nbgrader"]["grade_id"]: cell.source
+                for cell in source.cells
+                if cell.metadata.get("nbgrader", {}).get("solution")
+            }
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if gid in answers:
+                    lines = answers[gid].split("\n")
+                    cell.source = "\n".join(x for x in lines if "### BEGIN SOLUTION" not in x and "### END SOLUTION" not in x)
+        nbformat.write(nb, folder / name)
+    r = api.autograde("ps", student, force=True, create=True)
+    out[student] = {"success": r["success"], "log": r["log"][-3000:]}
+with Gradebook("sqlite:///" + str(root / "gradebook.db")) as gb:
+    for student in ("solver", "idler"):
+        s = gb.find_submission("ps", student)
+        out[student]["score"] = s.score
+        out[student]["max_score"] = s.max_score
+print("RESULT" + json.dumps(out))
+"""
+
+
+def test_nbgrader_round_trip(tmp_path):
+    if shutil.which("nbgrader", path=str(Path(sys.executable).parent)) is None:
+        pytest.fail("nbgrader is a test dependency: pip install -e '.[test]'")
+    source = tmp_path / "source" / "ps"
+    source.mkdir(parents=True)
+    for name in NOTEBOOKS:
+        shutil.copy(REPO / "solutions" / name, source / name)
+    env = dict(os.environ)
+    env["PATH"] = (
+        str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    )  # nbgrader runs alembic
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = json.loads(line[len("RESULT") :])
+    assert out["generate"]["success"], out["generate"]["log"]
+
+    for name in NOTEBOOKS:
+        released = nbformat.read(tmp_path / "release" / "ps" / name, as_version=4)
+        ours = nbformat.read(REPO / "exercises" / name, as_version=4)
+        assert [c.cell_type for c in released.cells] == [c.cell_type for c in ours.cells]
+        for theirs, mine in zip(released.cells, ours.cells, strict=True):
+            assert theirs.source == mine.source, name
+            if "nbgrader" in mine.metadata:
+                for key in ("grade", "solution", "locked", "grade_id", "points"):
+                    assert theirs.metadata["nbgrader"].get(key) == mine.metadata["nbgrader"].get(
+                        key
+                    )
+
+    expected_max = sum(
+        c.metadata["nbgrader"]["points"]
+        for name in NOTEBOOKS
+        for c in nbformat.read(REPO / "solutions" / name, as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    )
+    assert out["solver"]["success"], out["solver"]["log"]
+    assert out["solver"]["max_score"] == expected_max
+    assert out["solver"]["score"] == expected_max, out["solver"]["log"]
+    assert out["idler"]["score"] == 0
