@@ -146,7 +146,9 @@ def ensure_env(
         return python
     extras = tuple(sorted(set(extras) | set(have)))  # never drop extras installed earlier
     spec = "." + (f"[{','.join(extras)}]" if extras else "")
-    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
+    # --no-compile: byte-compiling every installed file (torch, jupyterlab) is a large part of
+    # the install time; Python compiles what is actually imported, once, on first use
+    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-compile"]
     if not sys.stdout.isatty():
         cmd += ["--progress-bar", "off"]
     cmd += ["-e", spec, *pins]
