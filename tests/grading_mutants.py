@@ -650,3 +650,214 @@ def _(grads, max_norm):
     if total <= max_norm:
         return {k: g.copy() for k, g in grads.items()}, total
     return {k: g * (max_norm / total) for k, g in grads.items()}, total
+
+
+# ---------------------------------------------------------------- LSTM / GRU (gates)
+def _sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def _lstm_gates(x_t, h_prev, W_ih, W_hh, b):
+    H = h_prev.shape[1]
+    a = x_t @ W_ih.T + h_prev @ W_hh.T + b
+    return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+
+
+@mutant("lstm_step_forward", "gate order i, f, o, g (Keras-style)", "PyTorch stacks them i, f, g, o")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    a_i, a_f, a_o, a_g = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    c_t = _sig(a_f) * c_prev + _sig(a_i) * np.tanh(a_g)
+    return _sig(a_o) * np.tanh(c_t), c_t
+
+
+@mutant("lstm_step_forward", "sigmoid and tanh swapped on the candidate", "uses tanh")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    a_i, a_f, a_g, a_o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    c_t = _sig(a_f) * c_prev + _sig(a_i) * _sig(a_g)
+    return _sig(a_o) * np.tanh(c_t), c_t
+
+
+@mutant(
+    "lstm_step_forward", "forget gate applied to the input", "forget and input gates are mixed up"
+)
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    c_t = _sig(f) * np.tanh(g) + _sig(i) * c_prev
+    return _sig(o) * np.tanh(c_t), c_t
+
+
+@mutant("lstm_step_forward", "i and f blocks swapped", "forget and input gates are mixed up")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    f, i, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    c_t = _sig(f) * c_prev + _sig(i) * np.tanh(g)
+    return _sig(o) * np.tanh(c_t), c_t
+
+
+@mutant("lstm_step_forward", "h_t = o_t * c_t", "h_t = o_t * tanh(c_t)")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    c_t = _sig(f) * c_prev + _sig(i) * np.tanh(g)
+    return _sig(o) * c_t, c_t
+
+
+@mutant("lstm_step_forward", "returns (c_t, h_t)", "return (h_t, c_t)")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    c_t = _sig(f) * c_prev + _sig(i) * np.tanh(g)
+    return c_t, _sig(o) * np.tanh(c_t)
+
+
+@mutant(
+    "lstm_step_backward",
+    "the path from h_t into c_t dropped",
+    "through h_t = o_t * tanh(c_t) is missing",
+)
+def _(dh_t, dc_t, x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = (
+        _sig(a) if k != 2 else np.tanh(a)
+        for k, a in enumerate(_lstm_gates(x_t, h_prev, W_ih, W_hh, b))
+    )
+    c = f * c_prev + i * g
+    dc = dc_t
+    da = np.hstack(
+        [
+            dc * g * i * (1 - i),
+            dc * c_prev * f * (1 - f),
+            dc * i * (1 - g**2),
+            dh_t * np.tanh(c) * o * (1 - o),
+        ]
+    )
+    return da @ W_ih, da @ W_hh, dc * f, da.T @ x_t, da.T @ h_prev, da.sum(0)
+
+
+@mutant("lstm_step_backward", "tanh' of the cell as 1 - c_t^2", "c_t is not a tanh output")
+def _(dh_t, dc_t, x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = (
+        _sig(a) if k != 2 else np.tanh(a)
+        for k, a in enumerate(_lstm_gates(x_t, h_prev, W_ih, W_hh, b))
+    )
+    c = f * c_prev + i * g
+    dc = dc_t + dh_t * o * (1 - c**2)
+    da = np.hstack(
+        [
+            dc * g * i * (1 - i),
+            dc * c_prev * f * (1 - f),
+            dc * i * (1 - g**2),
+            dh_t * np.tanh(c) * o * (1 - o),
+        ]
+    )
+    return da @ W_ih, da @ W_hh, dc * f, da.T @ x_t, da.T @ h_prev, da.sum(0)
+
+
+@mutant("lstm_step_backward", "dc_prev without the forget gate", "dc_prev = dc * f_t")
+def _(dh_t, dc_t, x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = (
+        _sig(a) if k != 2 else np.tanh(a)
+        for k, a in enumerate(_lstm_gates(x_t, h_prev, W_ih, W_hh, b))
+    )
+    c = f * c_prev + i * g
+    dc = dc_t + dh_t * o * (1 - np.tanh(c) ** 2)
+    da = np.hstack(
+        [
+            dc * g * i * (1 - i),
+            dc * c_prev * f * (1 - f),
+            dc * i * (1 - g**2),
+            dh_t * np.tanh(c) * o * (1 - o),
+        ]
+    )
+    return da @ W_ih, da @ W_hh, dc, da.T @ x_t, da.T @ h_prev, da.sum(0)
+
+
+def _gru_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    H = h_prev.shape[1]
+    ax = x_t @ W_ih.T + b_ih
+    ah = h_prev @ W_hh.T + b_hh
+    return [ax[:, k * H : (k + 1) * H] for k in range(3)], [
+        ah[:, k * H : (k + 1) * H] for k in range(3)
+    ]
+
+
+@mutant("gru_step_forward", "z and 1 - z swapped", "z_t and 1 - z_t are swapped")
+def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    (xr, xz, xn), (hr, hz, hn) = _gru_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+    r, z = _sig(xr + hr), _sig(xz + hz)
+    n = np.tanh(xn + r * hn)
+    return z * n + (1 - z) * h_prev
+
+
+@mutant("gru_step_forward", "reset gate before the matmul (Cho et al.)", "Cho et al.")
+def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    H = h_prev.shape[1]
+    (xr, xz, xn), (hr, hz, _) = _gru_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+    r, z = _sig(xr + hr), _sig(xz + hz)
+    n = np.tanh(xn + (r * h_prev) @ W_hh[2 * H :].T + b_hh[2 * H :])
+    return (1 - z) * n + z * h_prev
+
+
+@mutant("gru_step_forward", "sigmoid and tanh swapped on the candidate", "n_t uses tanh")
+def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    (xr, xz, xn), (hr, hz, hn) = _gru_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+    r, z = _sig(xr + hr), _sig(xz + hz)
+    return (1 - z) * _sig(xn + r * hn) + z * h_prev
+
+
+@mutant("gru_step_forward", "gates split z, r, n", "r, z, n")
+def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    (xz, xr, xn), (hz, hr, hn) = _gru_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+    r, z = _sig(xr + hr), _sig(xz + hz)
+    return (1 - z) * np.tanh(xn + r * hn) + z * h_prev
+
+
+@correct("lstm_step_forward", "separate weight blocks, float32 stays float32")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    H = h_prev.shape[1]
+    blocks = [
+        x_t @ W_ih[k * H : (k + 1) * H].T
+        + h_prev @ W_hh[k * H : (k + 1) * H].T
+        + b[k * H : (k + 1) * H]
+        for k in range(4)
+    ]
+    i, f, o = _sig(blocks[0]), _sig(blocks[1]), _sig(blocks[3])
+    c_t = f * c_prev + i * np.tanh(blocks[2])
+    return o * np.tanh(c_t), c_t
+
+
+@correct("lstm_step_backward", "concatenated [x, h] weights")
+def _(dh_t, dc_t, x_t, h_prev, c_prev, W_ih, W_hh, b):
+    D = x_t.shape[1]
+    xh = np.concatenate([x_t, h_prev], axis=1)
+    W = np.concatenate([W_ih, W_hh], axis=1)
+    H = h_prev.shape[1]
+    a = xh @ W.T + b
+    i, f, g, o = (
+        _sig(a[:, :H]),
+        _sig(a[:, H : 2 * H]),
+        np.tanh(a[:, 2 * H : 3 * H]),
+        _sig(a[:, 3 * H :]),
+    )
+    c = f * c_prev + i * g
+    tc = np.tanh(c)
+    dc = dc_t + dh_t * o * (1 - tc**2)
+    da = np.hstack(
+        [
+            dc * g * i * (1 - i),
+            dc * c_prev * f * (1 - f),
+            dc * i * (1 - g * g),
+            dh_t * tc * o * (1 - o),
+        ]
+    )
+    dxh = da @ W
+    dW = da.T @ xh
+    return dxh[:, :D], dxh[:, D:], dc * f, dW[:, :D], dW[:, D:], da.sum(0)
+
+
+@correct("gru_step_forward", "einsum with explicit blocks")
+def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    H = h_prev.shape[1]
+    Wx = W_ih.reshape(3, H, -1)
+    Wh = W_hh.reshape(3, H, H)
+    ax = np.einsum("nd,ghd->gnh", x_t, Wx) + b_ih.reshape(3, 1, H)
+    ah = np.einsum("nk,ghk->gnh", h_prev, Wh) + b_hh.reshape(3, 1, H)
+    r, z = _sig(ax[0] + ah[0]), _sig(ax[1] + ah[1])
+    n = np.tanh(ax[2] + r * ah[2])
+    return (1 - z) * n + z * h_prev

@@ -1,0 +1,48 @@
+"""Seeded inputs shared by the LSTM and GRU exercises (gated cells, PyTorch's gate order)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncourse.grading.exercises._common import group, normal, sizes_for, states
+from rnncourse.grading.spec import Case
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def split(a, n):
+    H = a.shape[-1] // n
+    return [a[..., k * H : (k + 1) * H] for k in range(n)]
+
+
+def gated_cases(
+    rng: np.random.Generator, hidden: bool, n_gates: int, *, cell: bool, backward: bool
+) -> list[Case]:
+    """x_t, h_prev (and c_prev), W_ih (G·H, D), W_hh (G·H, H), biases; G = n_gates.
+
+    The sizes include "4H" (LSTM) or "3H" (GRU), kept distinct from N, D and H, so shapes of
+    stacked weights are written with their letters too.
+    """
+    out = []
+    for (N, _, D, H), dtype in sizes_for(hidden):
+        G = n_gates * H
+        inputs = {}
+        if backward:
+            inputs["dh_t"] = normal(rng, (N, H), dtype)
+            if cell:
+                inputs["dc_t"] = normal(rng, (N, H), dtype)
+        inputs["x_t"] = normal(rng, (N, D), dtype)
+        inputs["h_prev"] = states(rng, (N, H), dtype)
+        if cell:
+            inputs["c_prev"] = normal(rng, (N, H), dtype)
+        inputs["W_ih"] = normal(rng, (G, D), dtype, 1.0 / np.sqrt(D))
+        inputs["W_hh"] = normal(rng, (G, H), dtype, 1.0 / np.sqrt(H))
+        if cell:
+            inputs["b"] = normal(rng, (G,), dtype, 0.5)
+        else:
+            inputs["b_ih"] = normal(rng, (G,), dtype, 0.5)
+            inputs["b_hh"] = normal(rng, (G,), dtype, 0.5)
+        out.append(Case(inputs, group(dtype), {"N": N, "D": D, "H": H, f"{n_gates}H": G}, dtype))
+    return out
