@@ -25,9 +25,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from rnncourse.plots import DIVERGING, PALETTE, new_figure
+from rnncourse.plots import DIVERGING, PALETTE, new_figure, style_axes
 
-__all__ = ["CELL_GIDS", "draw_unrolled", "rnn_cell", "row_column_convention", "unrolled_rnn"]
+__all__ = [
+    "CELL_GIDS",
+    "draw_unrolled",
+    "rnn_cell",
+    "row_column_convention",
+    "sequence_tasks",
+    "unrolled_rnn",
+]
 
 CELL_GIDS = ("rnn-cell", "rnn-cell-active")
 
@@ -401,4 +408,71 @@ def row_column_convention(D: int = 3, H: int = 4, N: int = 2, *, row: int = 1) -
     ax2.set_xlim(l - 0.3, r3 + 0.3)
     ax2.set_ylim(-H * s / 2 - 1.0, H * s / 2 + 0.6)
     ax2.set_title("code: a batch of N rows, x_t @ W_xh.T")
+    return fig
+
+
+def sequence_tasks(rng: np.random.Generator) -> Figure:
+    """Three kinds of sequence, one panel each: text (predict the next character), a time
+    series (forecast the next values) and a sound wave cut into frames (speech recognition
+    reads one frame per step). The signals are synthetic, drawn from ``rng``.
+
+    >>> [a.get_title() for a in sequence_tasks(np.random.default_rng(0)).axes]
+    ['language modelling', 'time-series forecasting', 'speech: a sound wave, frame by frame']
+    """
+    fig, (ax1, ax2, ax3) = new_figure(
+        3, width=11.0, height=3.0, title="Sequences everywhere: the input is read step by step"
+    )
+    # text: every character is a step; the target is the next one
+    text = "to be, or not"
+    ax1.set_xlim(-0.5, len(text) - 0.5)
+    ax1.set_ylim(-1.2, 1.2)
+    ax1.axis("off")
+    for i, ch in enumerate(text):
+        ax1.text(
+            i,
+            0.45,
+            ch.replace(" ", "␣"),
+            ha="center",
+            va="center",
+            family="monospace",
+            fontsize=11,
+            bbox={"facecolor": _INPUT, "edgecolor": "none", "pad": 2},
+        )
+        if i + 1 < len(text):
+            ax1.text(
+                i,
+                -0.45,
+                text[i + 1].replace(" ", "␣"),
+                ha="center",
+                va="center",
+                family="monospace",
+                fontsize=11,
+                color=PALETTE["vermillion"],
+            )
+    ax1.text(-0.5, 0.95, "input $x_t$", fontsize=9, color=PALETTE["green"])
+    ax1.text(-0.5, -1.05, "target: the next character", fontsize=9, color=PALETTE["vermillion"])
+    ax1.set_title("language modelling")
+
+    # a time series: observed past, forecast future
+    t = np.arange(60)
+    series = np.sin(2 * np.pi * t / 20) + 0.15 * rng.standard_normal(60)
+    ax2.plot(t[:45], series[:45], color=PALETTE["blue"], lw=1.5, label="observed")
+    ax2.plot(t[44:], series[44:], color=PALETTE["orange"], lw=1.5, ls="--", label="to forecast")
+    style_axes(
+        ax2, title="time-series forecasting", xlabel="time step t", ylabel="value", legend=True
+    )
+
+    # speech: a wave whose pitch and loudness change, cut into frames
+    s = np.linspace(0, 1, 4000)
+    wave = np.sin(2 * np.pi * (120 + 200 * s) * s * 4) * np.exp(-((s - 0.5) ** 2) / 0.05)
+    wave += 0.05 * rng.standard_normal(s.size)
+    ax3.plot(s, wave, color=PALETTE["grey"], lw=0.5)
+    for k, edge in enumerate(np.linspace(0, 1, 11)[:-1]):
+        ax3.axvspan(edge, edge + 0.1, color=PALETTE["sky"] if k % 2 else _INPUT, alpha=0.5, lw=0)
+    style_axes(
+        ax3,
+        title="speech: a sound wave, frame by frame",
+        xlabel="time (s), 10 frames",
+        ylabel="pressure",
+    )
     return fig
