@@ -351,70 +351,90 @@ def lstm_backward(
     arrays = [dh, x, h0, c0, h, c, W_ih, W_hh, b] + ([] if W_hr is None else [W_hr])
     dtype = np.result_type(*arrays)
     s = _gate_scale(H, dtype)
-    # [x_t, h_{t-1}] for all steps, (N, T, D + P): one product recomputes every pre-activation
-    xh = np.empty((N, T, D + P), dtype=dtype)
-    xh[:, :, :D] = x
-    xh[:, 0, D:] = h0
-    xh[:, 1:, D:] = h[:, :-1]
+    # Time-major inside (every step's slice is one contiguous block).
+    # [x_t, h_{t-1}] for all steps, (T, N, D + P): one product recomputes every pre-activation.
+    xh = np.empty((T, N, D + P), dtype=dtype)
+    xh[:, :, :D] = x.transpose(1, 0, 2)
+    xh[0, :, D:] = h0
+    xh[1:, :, D:] = h[:, :-1].transpose(1, 0, 2)
     W = np.concatenate([W_ih, W_hh], axis=1)  # (4H, D + P)
-    A = (xh.reshape(N * T, D + P) @ (W.T * s)).reshape(N, T, 4 * H)  # s * a, all steps
+    A = (xh.reshape(T * N, D + P) @ (W.T * s)).reshape(T, N, 4 * H)  # s * a, all steps
     A += b * s
-    # buffers reused every step
-    S = np.empty((N, 4 * H), dtype=dtype)  # gate values
-    i_t, f_t, g_t, o_t = _split(S, 4)
-    dgate = np.empty((N, 4 * H), dtype=dtype)  # derivative of each gate wrt its a
-    dg_scale = np.ones(4 * H, dtype=dtype)
-    dg_scale[2 * H : 3 * H] = 4.0  # d tanh(a)/da = 4 sigmoid(2a) (1 - sigmoid(2a))
-    tanh_c = np.empty((N, H), dtype=dtype)
+    # Every da_t is linear in the two gradients arriving at step t, dm (on o_t * tanh(c_t))
+    # and dc (on c_t, from step t+1):
+    #   dc_t = dc + dm * o (1 - tanh(c_t)^2)                          = dc + dm * K_c
+    #   da_i = dc_t * g i (1 - i);   da_f = dc_t * c_prev f (1 - f);   da_o = dm * tanh(c_t) o (1 - o)
+    #   da_g = dc_t * i (1 - g^2)  = dc_t * i 4 s (1 - s),  s = sigmoid(2 a_g)
+    # The coefficients K are computed for a chunk of steps at once (in place of the gates, in
+    # cache), then the loop over the chunk's steps carries only the chain through time.
+    Tc = max(1, min(T, 2**17 // (N * 4 * H)))  # steps per chunk: ~1 MB of float64 gates
+    f = np.empty((Tc, N, H), dtype=dtype)  # forget gates of the chunk
+    K_c = np.empty((Tc, N, H), dtype=dtype)
+    tanh_c = np.empty((Tc, N, H), dtype=dtype)
+    other = np.empty((Tc, N, H), dtype=dtype)  # g, then c_prev
+    tmp = np.empty((Tc, N, H), dtype=dtype)
+    c_tm = c.transpose(1, 0, 2)  # (T, N, H) view
     dm = np.empty((N, H), dtype=dtype)
-    dh_t = np.empty((N, P), dtype=dtype)
+    dc_t = np.empty((N, H), dtype=dtype)
     dh_next = np.zeros((N, P), dtype=dtype)
     dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
     if W_hr is not None:
-        dh_all = np.empty((N, T, P), dtype=dtype)  # total dL/dh_t, for dW_hr
-        m_all = np.empty((N, T, H), dtype=dtype)  # o_t * tanh(c_t), for dW_hr
-    with np.errstate(over="ignore"):
-        for t in range(T - 1, -1, -1):
-            da = A[:, t]  # holds s * a_t; overwritten below by dL/da_t
-            np.exp(da, out=S)
-            S += 1.0
-            np.reciprocal(S, out=S)  # sigmoid of a (i, f, o), of 2a (g)
-            np.multiply(S, S, out=dgate)
-            np.subtract(S, dgate, out=dgate)
-            dgate *= dg_scale  # sigmoid' = s (1 - s); tanh' = 4 s (1 - s) with s = sigmoid(2a)
-            g_t *= 2.0
-            g_t -= 1.0  # g = tanh(a_g)
-            c_t = c[:, t]
-            c_prev = c[:, t - 1] if t > 0 else c0
-            _tanh_into(c_t, tanh_c)
+        dh_all = np.empty((T, N, P), dtype=dtype)  # total dL/dh_t, for dW_hr
+        m = np.empty((T, N, H), dtype=dtype)  # o_t * tanh(c_t), for dW_hr
+    for t1 in range(T, 0, -Tc):
+        t0 = max(0, t1 - Tc)
+        n = t1 - t0
+        K = A[t0:t1]  # (n, N, 4H)
+        S_i, S_f, S_g, S_o = _split(K, 4)
+        with np.errstate(over="ignore"):
+            np.exp(K, out=K)
+            K += 1.0
+            np.reciprocal(K, out=K)  # i, f, o = sigmoid(a); g block: s = sigmoid(2 a_g)
+            _tanh_into(c_tm[t0:t1], tanh_c[:n])
+        f[:n] = S_f
+        if W_hr is not None:
+            np.multiply(S_o, tanh_c[:n], out=m[t0:t1])
+        np.multiply(tanh_c[:n], tanh_c[:n], out=K_c[:n])
+        np.subtract(1.0, K_c[:n], out=K_c[:n])
+        K_c[:n] *= S_o
+        g = other[:n]
+        np.multiply(S_g, 2.0, out=g)
+        g -= 1.0  # g = 2 s - 1 = tanh(a_g)
+        np.multiply(S_g, S_g, out=tmp[:n])
+        S_g -= tmp[:n]
+        S_g *= 4.0
+        S_g *= S_i  # K_g = i * tanh'(a_g)
+        for S_k, by in ((S_i, g), (S_o, tanh_c[:n]), (S_f, None)):
+            np.multiply(S_k, S_k, out=tmp[:n])
+            S_k -= tmp[:n]  # sigmoid' = s (1 - s)
+            if by is None:  # K_f = c_prev f': c_prev of the chunk's steps, into g's buffer
+                by = other[:n]
+                by[0] = c0 if t0 == 0 else c_tm[t0 - 1]
+                by[1:] = c_tm[t0 : t1 - 1]
+            S_k *= by  # K_i = g i', K_o = tanh(c_t) o'
+        K4 = K.reshape(n, N, 4, H)
+        for t in range(t1 - 1, t0 - 1, -1):
             if W_hr is None:
                 np.add(dh[:, t], dh_next, out=dm)  # total dL/dh_t
             else:
-                np.add(dh[:, t], dh_next, out=dh_t)
-                dh_all[:, t] = dh_t
-                np.matmul(dh_t, W_hr, out=dm)  # dm = dh_t @ W_hr
-                np.multiply(o_t, tanh_c, out=m_all[:, t])
-            da_i, da_f, da_g, da_o = _split(da, 4)
-            np.multiply(dm, tanh_c, out=da_o)  # do
-            np.multiply(tanh_c, tanh_c, out=tanh_c)
-            np.subtract(1.0, tanh_c, out=tanh_c)
-            tanh_c *= o_t
-            tanh_c *= dm
-            dc += tanh_c  # dc = dc_next + dm * o * (1 - tanh(c_t)^2)
-            np.multiply(dc, g_t, out=da_i)  # di
-            np.multiply(dc, c_prev, out=da_f)  # df
-            np.multiply(dc, i_t, out=da_g)  # dg
-            da *= dgate  # through the sigmoids and the tanh: da_t
-            dc *= f_t  # dc_prev = dc * f
-            np.matmul(da, W_hh, out=dh_next)  # dh_prev = da @ W_hh
-    da2 = A.reshape(N * T, 4 * H)  # now dL/da for all steps
-    dx = (da2 @ W_ih).reshape(N, T, D)
-    dW = da2.T @ xh.reshape(N * T, D + P)  # (4H, D + P): sum over t of da_t.T @ [x_t, h_{t-1}]
+                np.add(dh[:, t], dh_next, out=dh_all[t])
+                np.matmul(dh_all[t], W_hr, out=dm)  # dm = dh_t @ W_hr
+            k = t - t0
+            np.multiply(dm, K_c[k], out=dc_t)
+            dc += dc_t  # dc_t = dc + dm * o * (1 - tanh(c_t)^2)
+            da = K4[k]  # (N, 4, H)
+            da[:, :3] *= dc[:, None, :]  # da_i, da_f, da_g
+            da[:, 3] *= dm  # da_o
+            dc *= f[k]  # dc_prev = dc_t * f_t
+            np.matmul(da.reshape(N, 4 * H), W_hh, out=dh_next)  # dh_prev = da @ W_hh
+    da2 = A.reshape(T * N, 4 * H)  # now dL/da for all steps
+    dx = (da2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2).copy()
+    dW = da2.T @ xh.reshape(T * N, D + P)  # (4H, D + P): sum over t of da_t.T @ [x_t, h_{t-1}]
     dW_ih = np.ascontiguousarray(dW[:, :D])
     dW_hh = np.ascontiguousarray(dW[:, D:])
     db = da2.sum(axis=0)
     if W_hr is not None:
-        dW_hr = dh_all.reshape(N * T, P).T @ m_all.reshape(N * T, H)
+        dW_hr = dh_all.reshape(T * N, P).T @ m.reshape(T * N, H)
         return dx, dh_next, dc, dW_ih, dW_hh, db, dW_hr
     return dx, dh_next, dc, dW_ih, dW_hh, db
 
