@@ -107,6 +107,15 @@ def _submissions(folder: Path) -> dict[str, str]:
     save("grace_cheat", cheat)
     made["grace_cheat"] = ("failed", "passed")
 
+    stubborn = copy.deepcopy(base)  # ignores the interrupt: its kernel must be stopped
+    _insert_after(
+        stubborn,
+        "rnn_step_forward",
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+    )
+    save("ivan_stubborn", stubborn)
+    made["ivan_stubborn"] = ("timeout", "timeout")
+
     (folder / "heidi_broken.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
     made["heidi_broken"] = ("error", "error")
     return made
@@ -160,6 +169,7 @@ def test_grade_a_hostile_class(tmp_path, capsys):
     assert "SystemExit" in ex["erin_exit"]["test_rnn_forward"]["message"]
     assert "apply the nonlinearity" in ex["grace_cheat"]["test_rnn_step_forward"]["message"]
     assert "could not read the notebook" in ex["heidi_broken"]["test_rnn_step_forward"]["message"]
+    assert "ignored the interrupt" in ex["ivan_stubborn"]["test_rnn_forward"]["message"]
 
     with (tmp_path / "grades.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))

@@ -81,6 +81,7 @@ class _Run:
 
     notes: list[str] = field(default_factory=list)
     dead: str = ""  # why the kernel is gone, if it is
+    dead_status: str = "error"
     out_of_time: bool = False
 
 
@@ -252,6 +253,12 @@ def _grade_cell(
         ),
         budget,
     )
+    if ran["status"] == "flood":
+        return _entry(
+            tc,
+            "error",
+            f"your functions printed more than {limits.max_output_bytes} characters while being graded",
+        )
     if ran["status"] in ("timeout", "dead") or not kernel.alive():
         why = "timed out" if ran["status"] == "timeout" else "the kernel died"
         return _entry(
@@ -399,12 +406,16 @@ def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | Non
                         f"{label} printed more than {limits.max_output_bytes} characters and was stopped"
                     )
                 if not kernel.alive():
-                    run.dead = f"the kernel died while running {label} (sys.exit/os._exit, a crash, or out of memory)"
+                    if ran["status"] == "timeout":
+                        run.dead = f"{label} ignored the interrupt at its time limit, so its kernel was stopped"
+                        run.dead_status = "timeout"
+                    else:
+                        run.dead = f"the kernel died while running {label} (sys.exit/os._exit, a crash, or out of memory)"
                     break
             for tc in tests:
                 if run.dead or not kernel.alive():
                     run.dead = run.dead or "the kernel died"
-                    entry["exercises"][tc.grade_id] = _entry(tc, "error", run.dead)
+                    entry["exercises"][tc.grade_id] = _entry(tc, run.dead_status, run.dead)
                 elif run.out_of_time or time.monotonic() >= deadline:
                     message = (
                         f"the notebook ran past its total time limit of {limits.total_timeout:g} s"
