@@ -1,0 +1,632 @@
+"""The course in a real JupyterLab, driven by Chromium through Playwright.
+
+nbval proves that notebooks compute what they say; it cannot see a widget that never renders,
+a slider that moves nothing, or a kernel that does not start. These tests start the course's
+JupyterLab the way ``make lab`` does (``tools/bootstrap.py``'s own command line, on a free
+localhost port, with a token, in a throwaway root holding copies of the notebooks so that
+JupyterLab's autosave can never touch the repo), and for the start page and every lesson that
+has a widget they:
+
+1. pre-create the notebook's kernel session through the REST API (a slow first kernel start then
+   happens before the page asks for it), open the notebook, accept a "Select Kernel" dialog if one
+   appears;
+2. Run All, wait until every code cell has an execution number and the kernel is idle;
+3. check that no cell shows an error or an unexpected stderr output, that every widget the
+   committed notebook displays has rendered (and none shows "Error displaying widget"), and that
+   moving the first slider of each widget cell (ArrowRight, or ArrowLeft at the maximum) changes
+   what that cell shows, without an error;
+4. save screenshots to ``test-artifacts/browser/``.
+
+``test_broken_widgets_are_caught`` is the negative control: a notebook whose widget callback
+raises, whose callback silently does nothing, and whose widget never renders must each be
+reported by the same checks, while a working widget beside them is not.
+
+Chromium is Debian's (``apt-get install chromium``); Playwright never downloads a browser here.
+Without Playwright or Chromium the tests skip, except under ``RNNCOURSE_REQUIRE_ALL=1``
+(``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+START_PAGE = "notebooks/00_start_here.ipynb"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+STDERR_MIME = "application/vnd.jupyter.stderr"
+HEADLESS_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 180.0  # s; nbgrader's server extension alone imports in ~6 s under load
+RUN_TIMEOUT = 300.0  # s for one notebook's Run All (lesson 09's budget is 90 s)
+# Accepting the "Select Kernel" dialog replaces the kernel; JupyterLab then rejects the old
+# kernel's pending requests, which surfaces as an uncaught promise rejection, not a course problem.
+CANCELLED_BY_KERNEL_CHANGE = re.compile(r"Canceled future for \w+ message before replies were done")
+WIDGET_CODE = re.compile(r"rnncourse\.widgets|ipywidgets|\binteract(ive)?\b")
+
+
+# --------------------------------------------------------------------------------------------
+# which notebooks
+# --------------------------------------------------------------------------------------------
+def has_widgets(nb: nbformat.NotebookNode) -> bool:
+    """Does the notebook's code use widgets (or display one in its stored outputs)?"""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if WIDGET_CODE.search(cell.source):
+            return True
+        if any(WIDGET_MIME in out.get("data", {}) for out in cell.get("outputs", [])):
+            return True
+    return False
+
+
+def browser_notebooks() -> list[str]:
+    """The start page and every lesson notebook that has a widget (paths relative to the repo)."""
+    found = []
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        rel = path.relative_to(REPO).as_posix()
+        if rel == START_PAGE or has_widgets(nbformat.read(path, as_version=4)):
+            found.append(rel)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# the server
+# --------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def lab_argv(port: int, root: Path) -> list[str]:
+    """``make lab``'s JupyterLab command (tools/bootstrap.py), served from `root` instead."""
+    spec = importlib.util.spec_from_file_location(
+        "_rnncourse_bootstrap", REPO / "tools/bootstrap.py"
+    )
+    bootstrap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bootstrap)
+    argv = bootstrap.jupyter_lab_argv(Path(sys.executable), port, open_browser=False)
+    argv = [a for a in argv if not a.startswith("--ServerApp.root_dir=")]
+    argv.insert(3, f"--ServerApp.root_dir={root}")
+    assert "--no-browser" in argv and "--ServerApp.ip=127.0.0.1" in argv, argv
+    return argv
+
+
+def lab_settings(settings: Path) -> None:
+    """User settings for the throwaway JupyterLab: every cell attached (so off-screen outputs
+    render), no news or update checks."""
+    files = {
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        "@jupyterlab/apputils-extension/notification": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
+    }
+    for name, value in files.items():
+        path = settings / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+
+
+@dataclass
+class LabServer:
+    """A JupyterLab started by `start_lab`: REST helpers and where it serves from."""
+
+    base: str
+    token: str
+    root: Path
+    proc: subprocess.Popen
+    log: Path
+
+    def api(self, method: str, path: str, body: dict | None = None, timeout: float = 30.0):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"{self.base}{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(req, timeout=timeout) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def url(self, relpath: str) -> str:
+        return f"{self.base}/lab/tree/{relpath}?reset&token={self.token}"
+
+    def start_session(self, relpath: str) -> str:
+        """Start the notebook's kernel before the page opens it; return the kernel id."""
+        session = self.api(
+            "POST",
+            "/api/sessions",
+            {
+                "path": relpath,
+                "name": Path(relpath).name,
+                "type": "notebook",
+                "kernel": {"name": "python3"},
+            },
+            timeout=120.0,
+        )
+        return session["kernel"]["id"]
+
+    def stop_sessions(self) -> None:
+        with contextlib.suppress(OSError, urllib.error.URLError, ValueError):
+            for session in self.api("GET", "/api/sessions"):
+                self.api("DELETE", f"/api/sessions/{session['id']}")
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group (JupyterLab then shuts its kernels down), SIGKILL
+    after 20 s."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "results")):
+    """Copy `folders` of the repo into a throwaway root and serve it with ``make lab``'s command."""
+    root = tmp / "root"
+    root.mkdir()
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    for name in folders:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name, ignore=ignore)
+    settings = tmp / "lab-settings"
+    lab_settings(settings)
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(
+        os.environ,
+        JUPYTER_TOKEN=token,
+        JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        PYTHONHASHSEED="0",
+    )
+    log = tmp / "jupyterlab.log"
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            lab_argv(port, root),
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, killed as a whole below
+        )
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, proc, log)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{server.log_tail()}")
+            try:
+                server.api("GET", "/api/status", timeout=2)
+                break
+            except (OSError, urllib.error.URLError, ValueError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not answer in {SERVER_START_TIMEOUT:.0f} s")
+                time.sleep(0.3)
+        yield server
+    finally:
+        server.stop_sessions()
+        stop_process_group(proc)
+
+
+# --------------------------------------------------------------------------------------------
+# driving one notebook
+# --------------------------------------------------------------------------------------------
+@dataclass
+class NotebookReport:
+    """What the browser saw. `problems` empty means the notebook works in JupyterLab."""
+
+    notebook: str
+    problems: list[str] = field(default_factory=list)
+    widgets_rendered: int = 0
+    sliders_moved: int = 0
+    screenshots: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what happened on the way (dialogs accepted)
+
+
+# The state of every cell of the open notebook, in order (windowingMode "none": all attached).
+CELLS_JS = """
+() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return null;
+  const status = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+  const cells = [...panel.querySelectorAll('.jp-Notebook .jp-Cell')];
+  return {
+    kernel: status ? (status.getAttribute('data-status') || '') : '',
+    cells: cells.map((c) => {
+      const outs = [...c.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child')];
+      // a widget output is an output whose child is a widget view, or, when the view failed,
+      // an output that is itself marked jupyter-widgets and says why
+      const widgetOuts = outs.map((o) => o.querySelector(':scope > .jp-OutputArea-output'))
+        .filter((o) => o && (o.classList.contains('jupyter-widgets') ||
+                             o.querySelector(':scope > .jupyter-widgets')));
+      const failed = (w) => /Error displaying widget|Loading widget/.test(w.innerText);
+      return {
+        code: c.classList.contains('jp-CodeCell'),
+        prompt: (c.querySelector('.jp-InputArea-prompt') || {innerText: ''}).innerText.trim(),
+        stderr: [...c.querySelectorAll(
+          '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+          .map((e) => e.innerText.slice(-1500)),
+        widgetsRendered: widgetOuts.filter((w) => !failed(w) &&
+          w.querySelector(':scope > .jupyter-widgets')).length,
+        widgetErrors: widgetOuts.filter(failed).map((w) => w.innerText.trim().slice(0, 200)),
+        sliders: c.querySelectorAll('.widget-slider').length,
+        outputs: outs.length,
+      };
+    }),
+  };
+}
+"""
+
+# What a cell shows, minus its sliders (their own readout moves with them): changes when the
+# widget's output does (a new image, new text, a new figure).
+SIGNATURE_JS = """
+(index) => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const cell = panel.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+  const area = cell.querySelector('.jp-Cell-outputArea');
+  if (!area) return '';
+  const clone = area.cloneNode(true);
+  clone.querySelectorAll('.widget-slider').forEach((e) => e.remove());
+  clone.querySelectorAll('img').forEach((img) => img.replaceWith(
+    document.createTextNode('[img ' + img.getAttribute('src').slice(-200) + ']')));
+  return clone.innerHTML;
+}
+"""
+
+
+def stored_expectations(nb: nbformat.NotebookNode) -> tuple[list[int], list[bool]]:
+    """Per cell: how many widgets the committed outputs display, and whether stderr is stored."""
+    widgets, stderr = [], []
+    for cell in nb.cells:
+        outs = cell.get("outputs", []) if cell.cell_type == "code" else []
+        widgets.append(sum(WIDGET_MIME in o.get("data", {}) for o in outs))
+        stderr.append(any(o.get("name") == "stderr" for o in outs))
+    return widgets, stderr
+
+
+def _state(page) -> dict:
+    state = page.evaluate(CELLS_JS)
+    return state or {"kernel": "", "cells": []}
+
+
+def _accept_kernel_dialog(page, report: NotebookReport) -> None:
+    """A slow first kernel start can make JupyterLab ask which kernel to use: accept its choice."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.first.is_visible():
+        report.notes.append(f"accepted dialog: {dialog.first.inner_text()[:200]!r}")
+        page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").first.click()
+
+
+def _wait(page, predicate, timeout: float, what: str, report: NotebookReport) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _accept_kernel_dialog(page, report)
+        if predicate(_state(page)):
+            return True
+        page.wait_for_timeout(250)
+    report.problems.append(f"timed out after {timeout:.0f} s waiting for {what}")
+    return False
+
+
+def _finished(state: dict) -> bool:
+    cells = [c for c in state["cells"] if c["code"]]
+    return bool(cells) and state["kernel"] == "idle" and not any("*" in c["prompt"] for c in cells)
+
+
+def _run_menu(page, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).first.click()
+
+
+def _move_slider(page, cell, index: int, report: NotebookReport, stem: str) -> None:
+    """Move the cell's first slider one step; the cell's output must change, without errors."""
+    slider = cell.locator(".widget-slider").first
+    readout = slider.locator(".widget-readout")
+    handle = slider.locator(".noUi-handle")
+    before = page.evaluate(SIGNATURE_JS, index)
+    value = readout.inner_text() if readout.count() else ""
+    slider.scroll_into_view_if_needed()
+    moved = False
+    for key in ("ArrowRight", "ArrowLeft"):
+        handle.first.focus()
+        page.keyboard.press(key)
+        page.wait_for_timeout(100)
+        if not readout.count() or readout.inner_text() != value:
+            moved = True
+            break
+    if not moved:
+        report.problems.append(f"cell {index}: its slider did not move (readout stayed {value!r})")
+        return
+    deadline = time.monotonic() + 30
+    after = before
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        state = _state(page)
+        after = page.evaluate(SIGNATURE_JS, index)
+        if after != before and state["kernel"] == "idle":
+            break
+    if after == before:
+        report.problems.append(
+            f"cell {index}: moving its slider ({value!r} -> {readout.inner_text()!r}) did not"
+            " change what the cell shows"
+        )
+    else:
+        report.sliders_moved += 1
+    shot = ARTIFACTS / f"{stem}-cell{index:02d}.png"
+    cell.screenshot(path=str(shot))
+    report.screenshots.append(shot)
+
+
+def check_notebook(page, server: LabServer, relpath: str) -> NotebookReport:
+    """Open `relpath` in JupyterLab, Run All, and report every problem a learner would see."""
+    report = NotebookReport(relpath)
+    start = time.monotonic()
+    stem = Path(relpath).stem
+    nb = nbformat.read(server.root / relpath, as_version=4)
+    want_widgets, stored_stderr = stored_expectations(nb)
+    js_errors: list[str] = []
+    page.on("pageerror", lambda exc: js_errors.append(str(exc)[:500]))
+
+    server.start_session(relpath)
+    page.goto(server.url(relpath), wait_until="domcontentloaded", timeout=120_000)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
+    with contextlib.suppress(Exception):  # hide the file browser: more room for the notebook
+        page.keyboard.press("Control+b")
+    if not _wait(page, lambda s: s["kernel"] == "idle", 120, "the kernel to start", report):
+        return report
+    _run_menu(page, "Run All Cells")
+    # every code cell queued ([*]) and then numbered, the kernel idle again
+    if not _wait(page, _finished, RUN_TIMEOUT, "Run All to finish", report):
+        page.screenshot(path=str(ARTIFACTS / f"{stem}-timeout.png"))
+        return report
+    # widget views render asynchronously after the kernel is idle
+    _wait(
+        page,
+        lambda s: not any("Loading widget" in e for c in s["cells"] for e in c["widgetErrors"]),
+        30,
+        "widgets to load",
+        report,
+    )
+    state = _state(page)
+    if len(state["cells"]) != len(nb.cells):
+        report.problems.append(
+            f"{len(state['cells'])} cells shown, the notebook has {len(nb.cells)}"
+        )
+        return report
+
+    for i, (cell, want, had_stderr) in enumerate(
+        zip(state["cells"], want_widgets, stored_stderr, strict=True)
+    ):
+        if not cell["code"]:
+            continue
+        if not re.fullmatch(r"\[\d+\]:", cell["prompt"]) and nb.cells[i].source.strip():
+            report.problems.append(f"cell {i} did not run (prompt {cell['prompt']!r})")
+        if cell["stderr"] and not had_stderr:
+            report.problems.append(f"cell {i} shows an error or stderr: {cell['stderr'][0][-600:]}")
+        report.widgets_rendered += cell["widgetsRendered"]
+        if cell["widgetErrors"]:
+            report.problems.append(f"cell {i}: {cell['widgetErrors'][0]}")
+        elif cell["widgetsRendered"] < want:
+            report.problems.append(
+                f"cell {i}: {cell['widgetsRendered']} of its {want} widgets rendered"
+            )
+
+    overview = ARTIFACTS / f"{stem}.png"
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+    for i, cell in enumerate(state["cells"]):
+        if cell["sliders"] and want_widgets[i]:
+            _move_slider(page, cells.nth(i), i, report, stem)
+    # errors a callback raised while the sliders moved
+    for i, (cell, had_stderr) in enumerate(zip(_state(page)["cells"], stored_stderr, strict=True)):
+        if cell["stderr"] and not had_stderr:
+            problem = f"cell {i} shows an error or stderr: {cell['stderr'][0][-600:]}"
+            if problem not in report.problems:
+                report.problems.append(problem)
+    if any(want_widgets) and report.widgets_rendered == 0:
+        report.problems.append("the notebook displays widgets but none rendered")
+    first_widget = next((i for i, n in enumerate(want_widgets) if n), None)
+    if first_widget is not None:
+        cells.nth(first_widget).scroll_into_view_if_needed()
+    page.screenshot(path=str(overview))
+    report.screenshots.insert(0, overview)
+    for error in js_errors:
+        if report.notes and CANCELLED_BY_KERNEL_CHANGE.search(error):
+            report.notes.append(f"after the kernel change: {error}")  # JupyterLab's own noise
+        else:
+            report.problems.append(f"JavaScript error: {error}")
+    report.seconds = time.monotonic() - start
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# fixtures and tests
+# --------------------------------------------------------------------------------------------
+def chromium_path() -> str:
+    """The Chromium tests/conftest.py found (its hook skips or fails the test without one)."""
+    for candidate in (
+        os.environ.get("RNNCOURSE_CHROMIUM", ""),
+        shutil.which("chromium") or "",
+        shutil.which("chromium-browser") or "",
+        "/usr/bin/chromium",
+    ):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail("no Chromium executable, yet tests/conftest.py did not skip")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with start_lab(tmp_path_factory.mktemp("lab")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_path(), args=HEADLESS_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _explain(report: NotebookReport, server: LabServer) -> str:
+    lines = [f"{report.notebook} in JupyterLab:"] + [f"  - {p}" for p in report.problems]
+    lines += [f"  (note) {n}" for n in report.notes]
+    lines.append(f"screenshots: {', '.join(str(s) for s in report.screenshots) or 'none'}")
+    lines.append("JupyterLab log (last lines):\n" + server.log_tail(15))
+    return "\n".join(lines)
+
+
+def test_browser_notebooks_are_found():
+    found = browser_notebooks()
+    assert found and found[0] == START_PAGE, found
+
+
+@pytest.mark.parametrize("relpath", browser_notebooks())
+def test_notebook_runs_in_jupyterlab(lab, page, relpath):
+    report = check_notebook(page, lab, relpath)
+    assert not report.problems, _explain(report, lab)
+    nb = nbformat.read(lab.root / relpath, as_version=4)
+    if any(stored_expectations(nb)[0]):
+        assert report.widgets_rendered > 0
+        assert report.sliders_moved > 0 or not any(
+            "Slider" in c.source or "interact" in c.source for c in nb.cells
+        ), "the notebook has sliders but none was moved"
+    lab.stop_sessions()
+
+
+# Negative control: each broken cell must be reported, the working one must not.
+BROKEN_CELLS = {
+    "works": (
+        "import ipywidgets as widgets\n"
+        "@widgets.interact(k=(1, 10))\n"
+        "def square(k=3):\n"
+        "    print(f'{k} squared is {k * k}')"
+    ),
+    "raises": (
+        "@widgets.interact(k=(1, 10))\n"
+        "def fragile(k=3):\n"
+        "    if k != 3:\n"
+        "        raise ValueError('the callback broke')\n"
+        "    print(f'k = {k}')"
+    ),
+    "does_nothing": (
+        "slider = widgets.IntSlider(value=3, min=1, max=10, description='k')\n"
+        "label = widgets.HTML('k = 3')\n"
+        "def on_change(change):\n"
+        "    raise RuntimeError('observer broke')  # ends up in the kernel log, not the cell\n"
+        "slider.observe(on_change, names='value')\n"
+        "widgets.VBox([slider, label])"
+    ),
+    "never_renders": (
+        "from IPython.display import display\n"
+        "display({'application/vnd.jupyter.widget-view+json':\n"
+        "         {'model_id': '0' * 32, 'version_major': 2, 'version_minor': 0},\n"
+        "         'text/plain': 'a widget'}, raw=True)"
+    ),
+}
+
+
+def broken_notebook(path: Path) -> dict[str, int]:
+    """Write (and execute, as lessons are committed executed) the negative-control notebook;
+    return the cell index of each case."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Broken widgets (negative control)")]
+    index = {}
+    for name, source in BROKEN_CELLS.items():
+        index[name] = len(nb.cells)
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    nbformat.write(nb, path)
+    return index
+
+
+def test_broken_widgets_are_caught(lab, page):
+    (lab.root / "broken").mkdir(exist_ok=True)
+    index = broken_notebook(lab.root / "broken" / "99_broken_widgets.ipynb")
+    report = check_notebook(page, lab, "broken/99_broken_widgets.ipynb")
+    lab.stop_sessions()
+
+    def about(name: str) -> list[str]:
+        return [p for p in report.problems if re.match(rf"cell {index[name]}\b", p)]
+
+    assert not about("works"), _explain(report, lab)
+    assert any("the callback broke" in p for p in about("raises")), _explain(report, lab)
+    assert any("did not change" in p for p in about("does_nothing")), _explain(report, lab)
+    assert any(
+        "Error displaying widget" in p or "widgets rendered" in p for p in about("never_renders")
+    ), _explain(report, lab)
+    assert report.sliders_moved >= 1  # the working slider
