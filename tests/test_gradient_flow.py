@@ -277,3 +277,28 @@ def test_committed_recall_results_reproduce():
     again = rf.run_one(5, 0)
     assert again["accuracy"] == first["accuracy"]
     assert again["final_loss"] == pytest.approx(first["final_loss"], rel=1e-9)
+
+
+def test_lesson6_quotes_the_committed_recall_numbers():
+    """The lesson's stored table and its prose agree with results/recall_first.json."""
+    import re
+
+    import nbformat
+
+    nb = nbformat.read(rf.RESULTS.parents[1] / "notebooks" / "06_vanishing_exploding.ipynb", 4)
+    res = _committed()
+    acc = {}
+    for r in res["runs"]:
+        acc.setdefault(r["T"], []).append(r["accuracy"])
+    table = next(
+        "".join(o.get("text", "") for o in c.outputs)
+        for c in nb.cells
+        if c.cell_type == "code"
+        and "accuracy per seed" in "".join(o.get("text", "") for o in c.get("outputs", []))
+    )
+    for T, values in acc.items():
+        row = f"{T:>3}  " + "  ".join(f"{a:.3f}" for a in values) + f"    {np.mean(values):.3f}"
+        assert row in table
+    best_long = max(a for T, v in acc.items() if T >= 30 for a in v)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert re.search(rf"T \\ge 30\$ reaches {best_long:.3f}", prose)
