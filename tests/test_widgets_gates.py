@@ -67,13 +67,18 @@ def test_plot_returns_a_figure_and_leaks_none(lstm):
         plot_gate_traces(tr, unit=5)
 
 
-def test_rank_units_puts_the_busiest_cell_first(lstm):
+def test_rank_units_puts_the_most_selective_writer_first(lstm):
     (W_ih, W_hh, b), x = lstm
     tr = lstm_gate_traces(x, W_ih, W_hh, b)
     order = rank_units(tr)
     assert sorted(order.tolist()) == list(range(5))
-    moved = np.abs(np.diff(tr["c"], axis=0, prepend=0.0)).sum(axis=0)
-    assert moved[order[0]] == moved.max()
+    sel = tr["i"].max(axis=0) - np.median(tr["i"], axis=0)
+    assert sel[order[0]] == sel.max() and sel[order[-1]] == sel.min()
+    # a unit that opens its input gate at one step only beats one that is always half open
+    i = np.full((10, 2), 0.5)
+    i[:, 1] = 0.02
+    i[4, 1] = 0.9
+    assert rank_units({"i": i}).tolist() == [1, 0]
 
 
 def test_widget_moves_with_slider_and_dropdown(lstm):

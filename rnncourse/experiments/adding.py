@@ -45,6 +45,7 @@ __all__ = [
     "AddingConfig",
     "AddingRun",
     "grid_summary",
+    "initial_params",
     "load_grid",
     "plot_curves",
     "plot_grid",
@@ -84,6 +85,7 @@ class AddingRun:
     train_loss: list[float] = field(default_factory=list)  # every iteration
     solved_at: int | None = None  # first evaluated iteration with test MSE < SOLVED_MSE
     n_params: int = 0
+    params: dict = field(default_factory=dict, repr=False)  # the trained model
 
     @property
     def final_mse(self) -> float:
@@ -98,6 +100,26 @@ def _cell_kw(cell: str, config: AddingConfig) -> dict:
     if cell == "lstm" and config.forget_bias is not None:
         return {"forget_bias": config.forget_bias}
     return {}
+
+
+def initial_params(cell: str, seed: int, config: AddingConfig | None = None) -> dict:
+    """The untrained model a run with this cell and seed starts from.
+
+    >>> p = initial_params("lstm", 0, AddingConfig(H=4))
+    >>> p["W_ih"].shape, p["b"][4:8].tolist()   # forget-gate bias 1
+    ((16, 2), [1.0, 1.0, 1.0, 1.0])
+    """
+    config = config or AddingConfig()
+    init_ss = np.random.SeedSequence(seed).spawn(3)[0]
+    return init_model(
+        cell,
+        D=2,
+        H=config.H,
+        K=1,
+        rng=np.random.default_rng(init_ss),
+        dtype=np.dtype(config.dtype).type,
+        **_cell_kw(cell, config),
+    )
 
 
 def test_mse(params: dict, cell: str, x: np.ndarray, y: np.ndarray) -> float:
@@ -138,14 +160,14 @@ def run_adding(
     """
     config = config or AddingConfig()
     dtype = np.dtype(config.dtype).type
-    init_ss, train_ss, test_ss = np.random.SeedSequence(seed).spawn(3)
-    init_rng, train_rng = np.random.default_rng(init_ss), np.random.default_rng(train_ss)
+    _, train_ss, test_ss = np.random.SeedSequence(seed).spawn(3)
+    train_rng = np.random.default_rng(train_ss)
     x_test, y_test = adding_problem(config.n_test, T, np.random.default_rng(test_ss), dtype=dtype)
 
-    params = init_model(
-        cell, D=2, H=config.H, K=1, rng=init_rng, dtype=dtype, **_cell_kw(cell, config)
+    params = initial_params(cell, seed, config)
+    run = AddingRun(
+        cell=cell, T=T, seed=seed, n_params=int(sum(p.size for p in params.values())), params=params
     )
-    run = AddingRun(cell=cell, T=T, seed=seed, n_params=int(sum(p.size for p in params.values())))
     opt = Adam(lr=config.lr)
 
     def evaluate(i: int) -> None:

@@ -94,14 +94,18 @@ def lstm_gate_traces(
 
 
 def rank_units(traces: dict[str, np.ndarray]) -> np.ndarray:
-    """Units ordered by how much their cell state moves over the sequence (largest first).
+    """Units ordered by how selectively they write to their cell, most selective first.
 
-    >>> rank_units({"c": np.array([[0.0, 1.0], [0.0, -2.0]])}).tolist()
+    Selectivity is ``max_t i_t - median_t i_t``: a unit whose input gate is shut at most steps
+    and opens wide at a few writes only what it has learnt to keep (e.g. the marked values of
+    the adding problem); a unit whose gate is always half open scores near 0.
+
+    >>> rank_units({"i": np.array([[0.5, 0.0], [0.5, 0.9], [0.5, 0.0]])}).tolist()
     [1, 0]
     """
-    c = traces["c"]
-    moved = np.abs(np.diff(c, axis=0, prepend=0.0)).sum(axis=0)
-    return np.argsort(-moved, kind="stable")
+    i = traces["i"]
+    selectivity = i.max(axis=0) - np.median(i, axis=0)
+    return np.argsort(-selectivity, kind="stable")
 
 
 def plot_gate_traces(
@@ -134,7 +138,8 @@ def plot_gate_traces(
         ax_x.plot(
             steps[marked], x[marked, 0], "o", color=PALETTE["vermillion"], ms=7, label="marked"
         )
-    style_axes(ax_x, ylabel="input", legend=True)
+    style_axes(ax_x, ylabel="input")
+    ax_x.legend(frameon=False, fontsize=8, ncols=2, loc="lower left", bbox_to_anchor=(0.0, 0.97))
     colours = {
         "i": PALETTE["blue"],
         "f": PALETTE["orange"],
@@ -172,7 +177,7 @@ def gate_inspector(traces: dict[str, np.ndarray], *, units: list[int] | None = N
     """An ipywidgets box: a dropdown picks the unit, a slider the time step; the figure and a
     one-line summary of the gate values at that step update as they move.
 
-    ``units``: the units offered (default: all, the most active first, see ``rank_units``).
+    ``units``: the units offered (default: all, the most selective first, see ``rank_units``).
     """
     import ipywidgets as widgets
 
