@@ -663,7 +663,9 @@ def _lstm_gates(x_t, h_prev, W_ih, W_hh, b):
     return a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
 
 
-@mutant("lstm_step_forward", "gate order i, f, o, g (Keras-style)", "PyTorch stacks them i, f, g, o")
+@mutant(
+    "lstm_step_forward", "gate order i, f, o, g (Keras-style)", "PyTorch stacks them i, f, g, o"
+)
 def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
     a_i, a_f, a_o, a_g = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
     c_t = _sig(a_f) * c_prev + _sig(a_i) * np.tanh(a_g)

@@ -333,7 +333,11 @@ def _detail(
             line += f"; wrong at every time step t = 0..{T - 1}"
         else:
             steps = ", ".join(map(str, bad_steps[:8])) + (", ..." if len(bad_steps) > 8 else "")
-            line += (
-                f"; first wrong time step t = {bad_steps[0]} (wrong at t = {steps} of 0..{T - 1})"
-            )
+            if "backward" in ex.name:  # BPTT walks from t = T-1 down to 0
+                line += (
+                    f"; walking back from t = {T - 1}, the first wrong time step is t = "
+                    f"{bad_steps[-1]} (wrong at t = {steps} of 0..{T - 1})"
+                )
+            else:
+                line += f"; first wrong time step t = {bad_steps[0]} (wrong at t = {steps} of 0..{T - 1})"
     return line
