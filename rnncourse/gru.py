@@ -225,7 +225,8 @@ def gru_forward(
         h0=(h0, (N, H)),
     )
     dtype = np.result_type(x, h0, W_ih, W_hh, b_ih, b_hh)
-    xw = (x.reshape(N * T, D) @ W_ih.T).reshape(N, T, 3 * H)  # all steps at once
+    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)  # time-major: each step's rows contiguous
+    xw = (x_tm @ W_ih.T).reshape(T, N, 3 * H)  # all steps at once
     xw += b_ih
     xw[:, :, : 2 * H] += b_hh[: 2 * H]  # r and z add both biases; n keeps b_hn apart
     b_hn = b_hh[2 * H :]
@@ -244,7 +245,7 @@ def gru_forward(
                 np.matmul(h_prev, W_hh_T, out=G)  # all three recurrent products at once
             else:
                 np.matmul(h_prev, W_rz_T, out=rz)
-            rz += xw[:, t, : 2 * H]
+            rz += xw[t, :, : 2 * H]
             _sigmoid_into(rz, rz)  # r_t, z_t
             if reset_after:
                 a_n += b_hn
@@ -253,7 +254,7 @@ def gru_forward(
                 np.multiply(r_t, h_prev, out=tmp)
                 np.matmul(tmp, W_hn_T, out=a_n)  # W_hn (r * h)
                 a_n += b_hn
-            a_n += xw[:, t, 2 * H :]
+            a_n += xw[t, :, 2 * H :]
             _tanh_into(a_n, n_t)
             np.subtract(h_prev, n_t, out=tmp)
             tmp *= z_t

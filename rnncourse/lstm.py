@@ -263,7 +263,8 @@ def lstm_forward(
     arrays = [x, h0, c0, W_ih, W_hh, b] + ([] if W_hr is None else [W_hr])
     dtype = np.result_type(*arrays)
     s = _gate_scale(H, dtype)
-    xw = (x.reshape(N * T, D) @ (W_ih.T * s)).reshape(N, T, 4 * H)  # all steps at once
+    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)  # time-major: each step's rows contiguous
+    xw = (x_tm @ (W_ih.T * s)).reshape(T, N, 4 * H)  # all steps at once
     xw += b * s
     W_hh_sT = W_hh.T * s  # (H or P, 4H), scaled columns
     h = np.empty((N, T, P), dtype=dtype)
@@ -276,7 +277,7 @@ def lstm_forward(
     with np.errstate(over="ignore"):  # exp overflow -> inf -> a gate of exactly 0 or -1
         for t in range(T):
             np.matmul(h_prev, W_hh_sT, out=G)
-            G += xw[:, t]  # G = s * a_t
+            G += xw[t]  # G = s * a_t
             np.exp(G, out=G)
             G += 1.0
             np.reciprocal(G, out=G)  # i, f, o = sigmoid(a); g block: sigmoid(2 a_g)
