@@ -104,6 +104,16 @@ def _(x_t, h_prev, W_xh, W_hh, b_h):
     return np.round(np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h), 2)
 
 
+@mutant("rnn_step_forward", "forgot to return", "did you forget the `return` line?")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    h_t = np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)  # noqa: F841
+
+
+@mutant("rnn_backward", "forgot to return", "did you forget the `return` line?")
+def _(dh, x, h0, h, W_xh, W_hh):
+    pass
+
+
 @mutant("rnn_step_forward", "not implemented", "not implemented yet")
 def _(x_t, h_prev, W_xh, W_hh, b_h):
     raise NotImplementedError()

@@ -142,6 +142,8 @@ def _describe(got: Any) -> str:
             return f"an array of dtype {item['dtype']}"
         if item["kind"] == "list":
             return f"a {item['type']} of length {item['len']}"
+        if item.get("type") == "NoneType":
+            return "None: did you forget the `return` line?"
         return f"an object of type {item.get('type', '?')}"
     if isinstance(got, np.ndarray):
         return f"an array of shape {got.shape}"
@@ -251,7 +253,12 @@ def judge(
         top = meta["top"]
         want = f"a tuple ({', '.join(ex.outputs)}) of {len(ex.outputs)} values"
         if top["kind"] == "not-a-tuple":
-            return Outcome("failed", f"return {want}; got a {top['type']}", "", case)
+            got = (
+                "None: did you forget the `return` line?"
+                if top["type"] == "NoneType"
+                else f"a {top['type']}"
+            )
+            return Outcome("failed", f"return {want}; got {got}", "", case)
         if top["kind"] == "wrong-length":
             return Outcome("failed", f"return {want}; got {top['len']} values", "", case)
         return Outcome(
