@@ -417,38 +417,38 @@ def sequence_tasks(rng: np.random.Generator) -> Figure:
     reads one frame per step). The signals are synthetic, drawn from ``rng``.
 
     >>> [a.get_title() for a in sequence_tasks(np.random.default_rng(0)).axes]
-    ['language modelling', 'time-series forecasting', 'speech: a sound wave, frame by frame']
+    ['language modelling', 'time-series forecasting', 'speech, frame by frame']
     """
     fig, (ax1, ax2, ax3) = new_figure(
         3, width=11.0, height=3.0, title="Sequences everywhere: the input is read step by step"
     )
     # text: every character is a step; the target is the next one
     text = "to be, or not"
-    ax1.set_xlim(-0.5, len(text) - 0.5)
+    ax1.set_xlim(-0.5, 2 * len(text))
     ax1.set_ylim(-1.2, 1.2)
     ax1.axis("off")
-    for i, ch in enumerate(text):
-        ax1.text(
-            i,
-            0.45,
-            ch.replace(" ", "␣"),
-            ha="center",
-            va="center",
-            family="monospace",
-            fontsize=11,
-            bbox={"facecolor": _INPUT, "edgecolor": "none", "pad": 2},
-        )
-        if i + 1 < len(text):
-            ax1.text(
-                i,
-                -0.45,
-                text[i + 1].replace(" ", "␣"),
-                ha="center",
-                va="center",
-                family="monospace",
-                fontsize=11,
-                color=PALETTE["vermillion"],
-            )
+    shown = text.replace(" ", "␣")
+    # one monospaced string per row, so the columns line up: target t = input t+1
+    ax1.text(
+        0,
+        0.45,
+        " ".join(shown),
+        ha="left",
+        va="center",
+        family="monospace",
+        fontsize=11,
+        bbox={"facecolor": _INPUT, "edgecolor": "none", "pad": 3},
+    )
+    ax1.text(
+        0,
+        -0.45,
+        " ".join(shown[1:]),
+        ha="left",
+        va="center",
+        family="monospace",
+        fontsize=11,
+        color=PALETTE["vermillion"],
+    )
     ax1.text(-0.5, 0.95, "input $x_t$", fontsize=9, color=PALETTE["green"])
     ax1.text(-0.5, -1.05, "target: the next character", fontsize=9, color=PALETTE["vermillion"])
     ax1.set_title("language modelling")
@@ -463,15 +463,15 @@ def sequence_tasks(rng: np.random.Generator) -> Figure:
     )
 
     # speech: a wave whose pitch and loudness change, cut into frames
-    s = np.linspace(0, 1, 4000)
-    wave = np.sin(2 * np.pi * (120 + 200 * s) * s * 4) * np.exp(-((s - 0.5) ** 2) / 0.05)
+    s = np.linspace(0, 1, 1500)
+    wave = np.sin(2 * np.pi * (40 + 60 * s) * s) * np.exp(-((s - 0.5) ** 2) / 0.05)
     wave += 0.05 * rng.standard_normal(s.size)
     ax3.plot(s, wave, color=PALETTE["grey"], lw=0.5)
     for k, edge in enumerate(np.linspace(0, 1, 11)[:-1]):
         ax3.axvspan(edge, edge + 0.1, color=PALETTE["sky"] if k % 2 else _INPUT, alpha=0.5, lw=0)
     style_axes(
         ax3,
-        title="speech: a sound wave, frame by frame",
+        title="speech, frame by frame",
         xlabel="time (s), 10 frames",
         ylabel="pressure",
     )
