@@ -138,7 +138,7 @@ def test_grade_a_hostile_class(tmp_path, capsys):
         "grade", str(folder), "--source", str(source),
         "--json", str(tmp_path / "grades.json"), "--csv", str(tmp_path / "grades.csv"),
         "--feedback", str(out), "--workers", "2",
-        "--cell-timeout", "4", "--call-timeout", "1", "--total-timeout", "40", "--memory-mb", "2048",
+        "--cell-timeout", "10", "--call-timeout", "2", "--total-timeout", "90", "--memory-mb", "2048",
     ]  # fmt: skip
     assert cli_main(argv) == 0
     assert _digest(folder) == before, "submissions must never be modified"
@@ -183,7 +183,7 @@ def test_grade_a_hostile_class(tmp_path, capsys):
     assert "Score: 5 / 5" in feedback["alice"]
     noisy = feedback["frank_noisy"]
     assert "printed more than" in noisy and "MemoryError" in noisy
-    assert "ran longer than 4 s" in feedback["carol_hang"]
+    assert "ran longer than 10 s" in feedback["carol_hang"]
     assert re.search(r"^alice +5 / 5$", capsys.readouterr().out, re.M)
 
 
