@@ -210,3 +210,37 @@ def test_check_outside_the_main_thread_runs_without_a_time_limit():
     thread.start()
     thread.join()
     assert box["report"].passed
+
+
+def _map_outputs(ex, raw, fn):
+    values = (raw,) if len(ex.outputs) == 1 else tuple(raw)
+    out = []
+    for v in values:
+        if isinstance(v, dict):
+            out.append({k: fn(np.asarray(a)) for k, a in v.items()})
+        elif np.ndim(v) == 0:
+            out.append(float(fn(np.asarray(v, dtype=np.float64))))
+        else:
+            out.append(fn(np.asarray(v)))
+    return out[0] if len(ex.outputs) == 1 else tuple(out)
+
+
+@pytest.mark.parametrize("name", exercise_names())
+def test_rounded_or_nan_answers_get_no_credit(name):
+    ex = get_exercise(name)
+
+    def rounded(*args):
+        return _map_outputs(ex, ex.reference(*args), lambda a: np.round(a, 2))
+
+    def with_nan(*args):
+        def poison(a):
+            a = np.array(a, dtype=a.dtype if a.dtype.kind == "f" else np.float64)
+            a.reshape(-1)[:1] = np.nan
+            return a
+
+        return _map_outputs(ex, ex.reference(*args), poison)
+
+    assert not grade_function(rounded, name).passed
+    report = grade_function(with_nan, name)
+    assert not report.passed
+    assert report.failure.status == "failed"
