@@ -301,35 +301,36 @@ def gru_backward(
         h0=(h0, (N, H)),
     )
     dtype = np.result_type(dh, x, h0, h, W_ih, W_hh, b_ih, b_hh)
-    h_prev = np.empty((N, T, H), dtype=dtype)  # h_0 ... h_{T-1}
-    h_prev[:, 0] = h0
-    h_prev[:, 1:] = h[:, :-1]
-    x2 = x.reshape(N * T, D)
-    hp2 = h_prev.reshape(N * T, H)
+    # Time-major inside (every step's slice is one contiguous block).
+    h_prev = np.empty((T, N, H), dtype=dtype)  # h_0 ... h_{T-1}
+    h_prev[0] = h0
+    h_prev[1:] = h[:, :-1].transpose(1, 0, 2)
+    x2 = x.transpose(1, 0, 2).reshape(T * N, D)
+    hp2 = h_prev.reshape(T * N, H)
     # every gate of every step, recomputed
-    a_x = (x2 @ W_ih.T).reshape(N, T, 3 * H)
+    a_x = (x2 @ W_ih.T).reshape(T, N, 3 * H)
     a_x += b_ih
-    a_h_rz = (hp2 @ W_hh[: 2 * H].T).reshape(N, T, 2 * H)
+    a_h_rz = (hp2 @ W_hh[: 2 * H].T).reshape(T, N, 2 * H)
     a_h_rz += b_hh[: 2 * H]
     a_h_rz += a_x[..., : 2 * H]
     with np.errstate(over="ignore"):
-        rz = _sigmoid_into(a_h_rz, a_h_rz)  # (N, T, 2H)
+        rz = _sigmoid_into(a_h_rz, a_h_rz)  # (T, N, 2H)
     r, z = rz[..., :H], rz[..., H:]
     if reset_after:
-        a_h_n = (hp2 @ W_hh[2 * H :].T).reshape(N, T, H)
+        a_h_n = (hp2 @ W_hh[2 * H :].T).reshape(T, N, H)
         a_h_n += b_hh[2 * H :]
         n = r * a_h_n
     else:
-        rh = r * h_prev  # (N, T, H)
-        n = (rh.reshape(N * T, H) @ W_hh[2 * H :].T).reshape(N, T, H)
+        rh = r * h_prev  # (T, N, H)
+        n = (rh.reshape(T * N, H) @ W_hh[2 * H :].T).reshape(T, N, H)
         n += b_hh[2 * H :]
     n += a_x[..., 2 * H :]
     with np.errstate(over="ignore"):
-        _tanh_into(n, n)  # (N, T, H)
+        _tanh_into(n, n)  # (T, N, H)
     # da w.r.t. each pre-activation = (total dh_t) * K, with K known for all steps:
     #   da_n = dh_t * (1 - z) (1 - n^2);  da_z = dh_t * (h_prev - n) z (1 - z)
     #   da_r = dh_t * (1 - z) (1 - n^2) a_h_n r (1 - r)        (reset_after=True)
-    K = np.empty((N, T, 3, H), dtype=dtype)
+    K = np.empty((T, N, 3, H), dtype=dtype)
     K_r, K_z, K_n = K[:, :, 0], K[:, :, 1], K[:, :, 2]
     np.multiply(n, n, out=K_n)
     np.subtract(1.0, K_n, out=K_n)
@@ -337,7 +338,7 @@ def gru_backward(
     np.subtract(h_prev, n, out=K_z)
     K_z *= z
     K_z *= 1.0 - z
-    dr_coef = r * (1.0 - r)  # (N, T, H)
+    dr_coef = r * (1.0 - r)  # (T, N, H)
     if reset_after:
         np.multiply(K_n, a_h_n, out=K_r)
         K_r *= dr_coef
@@ -347,27 +348,27 @@ def gru_backward(
         K_r[...] = 0.0  # unused: da_r needs d(rh) = da_n @ W_hn, computed in the loop
         dr_coef *= h_prev  # dr = d(rh) * h_prev
     W_hn = W_hh[2 * H :]
-    dH = np.empty((N, T, H), dtype=dtype)  # total dL/dh_t
-    dA = np.empty((N, T, 3, H), dtype=dtype)  # da_h (reset_after) or da (Cho), all steps
+    dH = np.empty((T, N, H), dtype=dtype)  # total dL/dh_t
+    dA = np.empty((T, N, 3, H), dtype=dtype)  # da_h (reset_after) or da (Cho), all steps
     dh_next = np.zeros((N, H), dtype=dtype)
     tmp = np.empty((N, H), dtype=dtype)
     for t in range(T - 1, -1, -1):
-        dh_t = dH[:, t]
+        dh_t = dH[t]
         np.add(dh[:, t], dh_next, out=dh_t)
-        dA_t = dA[:, t]  # (N, 3, H)
+        dA_t = dA[t]  # (N, 3, H)
         if reset_after:
-            np.multiply(dh_t[:, None, :], K[:, t], out=dA_t)
+            np.multiply(dh_t[:, None, :], K[t], out=dA_t)
             np.matmul(dA_t.reshape(N, 3 * H), W_hh, out=dh_next)
         else:
-            np.multiply(dh_t[:, None, :], K[:, t], out=dA_t)  # r block overwritten below
+            np.multiply(dh_t[:, None, :], K[t], out=dA_t)  # r block overwritten below
             np.matmul(dA_t[:, 2], W_hn, out=tmp)  # d(rh) = da_n @ W_hn
-            np.multiply(tmp, dr_coef[:, t], out=dA_t[:, 0])  # da_r
-            tmp *= r[:, t]
+            np.multiply(tmp, dr_coef[t], out=dA_t[:, 0])  # da_r
+            tmp *= r[t]
             np.matmul(dA_t[:, :2].reshape(N, 2 * H), W_hh[: 2 * H], out=dh_next)
             dh_next += tmp
-        np.multiply(dh_t, z[:, t], out=tmp)
+        np.multiply(dh_t, z[t], out=tmp)
         dh_next += tmp  # + dh_t * z_t
-    dA2 = dA.reshape(N * T, 3 * H)
+    dA2 = dA.reshape(T * N, 3 * H)
     if reset_after:
         db_hh = dA2.sum(axis=0)
         dW_hh = dA2.T @ hp2
@@ -379,8 +380,8 @@ def gru_backward(
         db_hh = db_ih.copy()
         dW_hh = np.empty_like(W_hh, dtype=dtype)
         dW_hh[: 2 * H] = dA2[:, : 2 * H].T @ hp2  # r, z rows: times h_{t-1}
-        dW_hh[2 * H :] = dA2[:, 2 * H :].T @ rh.reshape(N * T, H)  # n rows: times r * h_{t-1}
-    dx = (dA2 @ W_ih).reshape(N, T, D)
+        dW_hh[2 * H :] = dA2[:, 2 * H :].T @ rh.reshape(T * N, H)  # n rows: times r * h_{t-1}
+    dx = (dA2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2).copy()
     dW_ih = dA2.T @ x2
     return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
 
