@@ -39,16 +39,18 @@ c.CourseDirectory.course_id = "rnncourse"
 c.ExecutePreprocessor.timeout = 120
 api = NbGraderAPI(config=c)
 out = {}
-r = api.generate_assignment("ps", force=True)
-out["generate"] = {"success": r["success"], "log": r["log"][-3000:]}
-names = sorted(p.name for p in (root / "source" / "ps").glob("*.ipynb"))
-for student, solved in (("solver", True), ("idler", False)):
-    folder = root / "submitted" / student / "ps"
+for assignment in ("ps", "idle"):
+    r = api.generate_assignment(assignment, force=True)
+    out["generate_" + assignment] = {"success": r["success"], "log": r["log"][-3000:]}
+# the solver answers every notebook of "ps"; the idler hands in the release of "idle" unchanged
+for student, assignment, solved in (("solver", "ps", True), ("idler", "idle", False)):
+    folder = root / "submitted" / student / assignment
     folder.mkdir(parents=True)
-    for name in names:
-        nb = nbformat.read(root / "release" / "ps" / name, as_version=4)
+    for path in sorted((root / "release" / assignment).glob("*.ipynb")):
+        name = path.name
+        nb = nbformat.read(path, as_version=4)
         if solved:  # the learner fills in each answer cell with the solution's code
-            source = nbformat.read(root / "source" / "ps" / name, as_version=4)
+            source = nbformat.read(root / "source" / assignment / name, as_version=4)
             answers = {
                 cell.metadata["nbgrader"]["grade_id"]: cell.source
                 for cell in source.cells
@@ -60,11 +62,11 @@ for student, solved in (("solver", True), ("idler", False)):
                     lines = answers[gid].split("\n")
                     cell.source = "\n".join(x for x in lines if "### BEGIN SOLUTION" not in x and "### END SOLUTION" not in x)
         nbformat.write(nb, folder / name)
-    r = api.autograde("ps", student, force=True, create=True)
+    r = api.autograde(assignment, student, force=True, create=True)
     out[student] = {"success": r["success"], "log": r["log"][-3000:]}
 with Gradebook("sqlite:///" + str(root / "gradebook.db")) as gb:
-    for student in ("solver", "idler"):
-        s = gb.find_submission("ps", student)
+    for student, assignment in (("solver", "ps"), ("idler", "idle")):
+        s = gb.find_submission(assignment, student)
         out[student]["score"] = s.score
         out[student]["max_score"] = s.max_score
 print("RESULT" + json.dumps(out))
@@ -78,6 +80,8 @@ def test_nbgrader_round_trip(tmp_path):
     source.mkdir(parents=True)
     for name in NOTEBOOKS:
         shutil.copy(REPO / "solutions" / name, source / name)
+    (tmp_path / "source" / "idle").mkdir()
+    shutil.copy(REPO / "solutions" / "02_hidden_state.ipynb", tmp_path / "source" / "idle")
     env = dict(os.environ)
     env["PATH"] = (
         str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
@@ -94,7 +98,8 @@ def test_nbgrader_round_trip(tmp_path):
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = json.loads(line[len("RESULT") :])
-    assert out["generate"]["success"], out["generate"]["log"]
+    assert out["generate_ps"]["success"], out["generate_ps"]["log"]
+    assert out["generate_idle"]["success"], out["generate_idle"]["log"]
 
     for name in NOTEBOOKS:
         released = nbformat.read(tmp_path / "release" / "ps" / name, as_version=4)
@@ -117,4 +122,5 @@ def test_nbgrader_round_trip(tmp_path):
     assert out["solver"]["success"], out["solver"]["log"]
     assert out["solver"]["max_score"] == expected_max
     assert out["solver"]["score"] == expected_max, out["solver"]["log"]
+    assert out["idler"]["max_score"] == 5
     assert out["idler"]["score"] == 0
