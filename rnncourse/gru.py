@@ -166,8 +166,9 @@ def gru_step_backward(
 # ---------------------------------------------------------------------------------------------
 # Whole sequences: gru_step_forward / gru_step_backward in a loop over t (tests check it),
 # arranged for speed. The forward computes the input projections of all steps in one matrix
-# product and works in place in buffers allocated once. The backward recomputes every gate of
-# every step before the loop (a few matrix products and element-wise passes over all steps);
+# product and works in place in buffers allocated once; arrays indexed by step are time-major
+# (T, N, ...) inside, so a step reads one contiguous block. The backward recomputes every gate
+# of every step before the loop (a few matrix products and element-wise passes over all steps);
 # the loop then carries only the chain through time,
 #     dh_prev = dh_t * z_t + da_h @ W_hh     (PyTorch's variant; da_h = dh_t * K_t, K_t known),
 # and the weight gradients (sums over t) are single products after it.

@@ -184,8 +184,12 @@ def lstm_step_backward(
 #     two -- so e = exp(s * a) and  sigmoid(a) = 1 / (1 + e),  tanh(a) = 2 / (1 + e) - 1;
 #     (numpy's exp is several times faster than its tanh in float64);
 #   * every step works in place in buffers allocated once; no per-step concatenation;
-#   * the backward recomputes all pre-activations with one product, [x_t, h_{t-1}] @ W.T,
-#     and the weight gradients (sums over t) are single products after the loop.
+#     arrays indexed by step are time-major (T, N, ...) inside, so a step reads one block;
+#   * the backward recomputes all pre-activations with one product, [x_t, h_{t-1}] @ W.T;
+#     since every da_t is linear in the gradients arriving at step t, the gates' local
+#     derivatives are turned into coefficients for a chunk of steps at a time (small enough
+#     to stay in cache), and the loop over steps carries only the chain through time;
+#   * the weight gradients (sums over t) and dx are single products after the loop.
 # ---------------------------------------------------------------------------------------------
 
 
