@@ -55,6 +55,14 @@ def test_no_active_cell_by_default():
     assert all(p.get_gid() == "rnn-cell" for p in cells(unrolled_rnn(3)))
 
 
+def test_outputs_last_draws_only_y_T():
+    texts = [t.get_text() for t in unrolled_rnn(3, outputs="last").axes[0].texts]
+    assert "y₃" in texts and "y₁" not in texts and "y₂" not in texts
+    assert texts.count("$W_{hy}$") == 1
+    texts = [t.get_text() for t in unrolled_rnn(3, outputs=False).axes[0].texts]
+    assert not any(t.startswith("y") for t in texts)
+
+
 def test_tokens_are_written_under_inputs():
     fig = unrolled_rnn(3, tokens=["not", "bad", "!"])
     texts = [t.get_text() for t in fig.axes[0].texts]
@@ -62,7 +70,14 @@ def test_tokens_are_written_under_inputs():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"T": 0}, {"T": 3, "active": 4}, {"T": 3, "active": 0}, {"T": 2, "tokens": ["a"]}]
+    "kwargs",
+    [
+        {"T": 0},
+        {"T": 3, "active": 4},
+        {"T": 3, "active": 0},
+        {"T": 2, "tokens": ["a"]},
+        {"T": 2, "outputs": "first"},
+    ],
 )
 def test_bad_arguments_raise(kwargs):
     fig, ax = plt.subplots()

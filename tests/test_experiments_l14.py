@@ -109,3 +109,34 @@ def test_lesson4_shared_rnn_generalises_and_window_mlp_does_not():
         assert rnn_unseen == 1.0
         assert mlp_unseen < 0.3
     assert r["params"] == {"rnn": 563, "mlp": 9296}
+
+
+def test_echo_targets_are_the_previous_symbol():
+    from rnncourse.experiments.output_tasks import echo_task
+
+    x, y, mask = echo_task(20, 7, 5, np.random.default_rng(0))
+    symbols = x.argmax(axis=-1)
+    np.testing.assert_array_equal(y[:, 1:], symbols[:, :-1])
+    assert not mask[:, 0].any() and mask[:, 1:].all()
+
+
+def test_majority_labels_and_odd_length():
+    from rnncourse.experiments.output_tasks import majority_task
+
+    x, y = majority_task(50, 7, np.random.default_rng(0))
+    np.testing.assert_array_equal(y, (x[..., 1].sum(axis=1) >= 4).astype(int))
+    with pytest.raises(ValueError, match="odd"):
+        majority_task(2, 4, np.random.default_rng(0))
+
+
+def test_lesson3_numbers():
+    """Lesson 3 prints 100.0% for both tasks from seed 0 (and 50.7% for the majority label)."""
+    from rnncourse.experiments.output_tasks import train_task
+
+    echo = train_task("echo", seed=0, T=9, K=4, H=16, steps=300)
+    vote = train_task("majority", seed=0, T=9, H=16, steps=300)
+    assert f"{echo['accuracy']:.1%}" == "100.0%" and f"{vote['accuracy']:.1%}" == "100.0%"
+    assert f"{vote['chance']:.1%}" == "50.7%"
+    assert echo["loss"][-1] < 0.1 * echo["loss"][0]
+    with pytest.raises(ValueError):
+        train_task("sorting")

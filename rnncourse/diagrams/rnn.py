@@ -93,18 +93,22 @@ def draw_unrolled(
     *,
     active: int | None = None,
     tokens: Sequence[str] | None = None,
-    outputs: bool = True,
+    outputs: bool | str = True,
     weight_labels: bool = True,
 ) -> None:
     """Draw the RNN unrolled over T steps into ``ax``.
 
     Cells are numbered t = 1..T; ``active`` (1..T) highlights one cell, dims the later ones
     and draws only the outputs computed so far. ``tokens`` (length T) are written under x_t.
+    ``outputs``: True for an output y_t at every step, "last" for y_T only (sequence
+    classification), False for none.
     """
     if T < 1:
         raise ValueError(f"T must be at least 1, got {T}")
     if active is not None and not 1 <= active <= T:
         raise ValueError(f"active must be a step in 1..{T}, got {active}")
+    if outputs not in (True, False, "last"):
+        raise ValueError(f"outputs must be True, False or 'last', got {outputs!r}")
     if tokens is not None and len(tokens) != T:
         raise ValueError(f"tokens must have length T = {T}, got {len(tokens)}")
     gap, w, h = 2.0, 1.1, 0.9
@@ -177,7 +181,7 @@ def draw_unrolled(
                 family="monospace",
             )
         # output above
-        if outputs:
+        if outputs is True or (outputs == "last" and t == T):
             _box(ax, cx, y_out, 0.8, 0.5, _OUTPUT if done else _FUTURE, edge=ink, lw=1.0)
             ax.text(cx, y_out, _sub("y", t), ha="center", va="center", fontsize=11, color=ink)
             _arrow(ax, (cx, h / 2), (cx, y_out - 0.25), color=ink)
@@ -203,7 +207,7 @@ def unrolled_rnn(
     *,
     active: int | None = None,
     tokens: Sequence[str] | None = None,
-    outputs: bool = True,
+    outputs: bool | str = True,
     width: float | None = None,
 ) -> Figure:
     """ "Unrolled RNN architecture — hidden state propagation": T identical cells in a chain.
