@@ -36,14 +36,9 @@ may be ``exercises/`` too: test cells without hidden regions are graded the same
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
-import queue
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -55,12 +50,12 @@ import numpy as np
 from rnncourse.grading import _driver
 from rnncourse.grading.check import _cases, _report
 from rnncourse.grading.compare import Outcome, judge
+from rnncourse.grading.gradebook import feedback_text, write_outputs
+from rnncourse.grading.kernel import Kernel, driver_code, in_own_thread, setup_code
 from rnncourse.grading.notebooks import TestCell, is_solution, is_test, test_cells
 from rnncourse.grading.spec import get_exercise
 
-__all__ = ["Limits", "grade_notebook", "grade_many", "main"]
-
-DRIVER_SOURCE = Path(_driver.__file__).read_text(encoding="utf-8")
+__all__ = ["Limits", "feedback_text", "grade_many", "grade_notebook", "main", "write_outputs"]
 
 
 @dataclass(frozen=True)
@@ -83,107 +78,6 @@ class _Run:
     dead: str = ""  # why the kernel is gone, if it is
     dead_status: str = "error"
     out_of_time: bool = False
-
-
-class _Kernel:
-    """A learner's kernel, driven message by message so nothing can block the grader."""
-
-    def __init__(self, workdir: Path, limits: Limits) -> None:
-        from jupyter_client.manager import KernelManager
-
-        self.limits = limits
-        env = dict(os.environ)
-        env.update(
-            {
-                "OPENBLAS_NUM_THREADS": "1",
-                "OMP_NUM_THREADS": "1",
-                "MKL_NUM_THREADS": "1",
-                "PYTHONHASHSEED": "0",
-            }
-        )
-        env["MPLBACKEND"] = "Agg"
-        self.km = KernelManager(kernel_name="python3")
-        # the kernel's own stdout/stderr (os.write(1, ...), C-level prints) go nowhere
-        self.km.start_kernel(
-            cwd=str(workdir), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=limits.startup_timeout)
-
-    def alive(self) -> bool:
-        return self.km.is_alive()
-
-    def run(self, code: str, timeout: float) -> dict:
-        """Execute ``code``; returns {"status": ok|error|timeout|dead|flood, "ename", "evalue"}."""
-        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
-        deadline = time.monotonic() + max(timeout, 0.1)
-        result = {"status": "ok", "ename": "", "evalue": ""}
-        printed, interrupted_at = 0, None
-        while True:
-            now = time.monotonic()
-            if interrupted_at is None and now > deadline:
-                result["status"] = "timeout"
-                self.km.interrupt_kernel()
-                interrupted_at = now
-            if interrupted_at is not None and now > interrupted_at + 3.0:
-                self.kill()  # ignored the interrupt (stuck in C code, or catching KeyboardInterrupt)
-                result["status"] = result["status"] if result["status"] != "ok" else "timeout"
-                return result
-            try:
-                msg = self.kc.get_iopub_msg(timeout=0.1)
-            except queue.Empty:
-                if not self.alive():
-                    result["status"] = "dead"
-                    return result
-                continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                printed += len(content.get("text", ""))
-            elif kind in ("display_data", "execute_result", "update_display_data"):
-                printed += sum(len(str(v)) for v in content.get("data", {}).values())
-            elif kind == "error" and result["status"] == "ok":
-                result.update(
-                    status="error",
-                    ename=content.get("ename", ""),
-                    evalue=content.get("evalue", "")[:300],
-                )
-            elif kind == "status" and content.get("execution_state") == "idle":
-                return result
-            if printed > self.limits.max_output_bytes and interrupted_at is None:
-                result["status"] = "flood"
-                self.km.interrupt_kernel()
-                interrupted_at = time.monotonic()
-
-    def kill(self) -> None:
-        try:
-            self.kc.stop_channels()
-        finally:
-            if self.km.has_kernel:
-                self.km.shutdown_kernel(now=True)
-
-
-def _setup_code(limits: Limits) -> str:
-    return (
-        "def _rnncourse_limits(limit):\n"
-        "    try:\n"
-        "        import resource\n"
-        "        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
-        "    except Exception:\n"
-        "        pass\n"
-        f"_rnncourse_limits({int(limits.memory_mb) * 2**20})\n"
-        "del _rnncourse_limits\n"
-    )
-
-
-def _driver_code(request: Path, inputs: Path, result: Path, arrays: Path) -> str:
-    paths = ", ".join(repr(str(p)) for p in (request, inputs, result, arrays))
-    return (
-        f"(lambda _ns: (exec(compile({DRIVER_SOURCE!r}, '<rnncourse-grading-driver>', 'exec'), _ns), "
-        f"_ns['run_request'](globals(), {paths})))({{'__name__': 'rnncourse_grading_driver'}})"
-    )
 
 
 def _find_source(nb: nbformat.NotebookNode, path: Path, source: Path) -> Path | None:
@@ -220,7 +114,7 @@ def _entry(tc: TestCell, status: str, message: str) -> dict:
 
 
 def _grade_cell(
-    kernel: _Kernel, tc: TestCell, workdir: Path, limits: Limits, deadline: float
+    kernel: Kernel, tc: TestCell, workdir: Path, limits: Limits, deadline: float
 ) -> dict:
     request, inputs, calls, plan = {"calls": [], "timeout": limits.call_timeout}, {}, [], []
     for k, chk in enumerate(tc.checks):
@@ -248,7 +142,7 @@ def _grade_cell(
     np.savez(workdir / "inputs.npz", **inputs)
     budget = min(limits.call_timeout * len(calls) + 10.0, deadline - time.monotonic())
     ran = kernel.run(
-        _driver_code(
+        driver_code(
             *(workdir / n for n in ("request.json", "inputs.npz", "result.json", "arrays.npz"))
         ),
         budget,
@@ -303,33 +197,6 @@ def _grade_cell(
     return _entry(tc, "passed", "")
 
 
-def _in_own_thread(fn, *args, **kwargs):
-    """Run ``fn`` in a fresh thread and close the event loop jupyter_client makes there."""
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["result"] = fn(*args, **kwargs)
-        except BaseException as exc:  # re-raised in the caller
-            box["error"] = exc
-        finally:
-            try:
-                from jupyter_core.utils import _loop
-
-                loop = _loop.get()
-                if loop is not None and not loop.is_closed():
-                    loop.close()
-            except Exception:
-                pass
-
-    thread = threading.Thread(target=target, name="rnncourse-grade")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
-
-
 def grade_notebook(
     path: str | Path,
     source: str | Path = "solutions",
@@ -343,7 +210,7 @@ def grade_notebook(
     passed, failed, error, timeout, not-implemented; ``entry["notes"]`` lists what happened
     while its cells ran (errors, timeouts, output floods), for feedback.
     """
-    return _in_own_thread(_grade_notebook, Path(path), Path(source), limits, student)
+    return in_own_thread(_grade_notebook, Path(path), Path(source), limits, student)
 
 
 def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | None) -> dict:
@@ -386,8 +253,8 @@ def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | Non
         workdir = Path(tmp)
         kernel = None
         try:
-            kernel = _Kernel(workdir, limits)
-            kernel.run(_setup_code(limits), limits.cell_timeout)
+            kernel = Kernel(workdir, limits)
+            kernel.run(setup_code(limits.memory_mb), limits.cell_timeout)
             for i, cell in cells:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -460,58 +327,6 @@ def grade_many(
             for p, s in zip(paths, students, strict=True)
         ]
         return [f.result() for f in futures]
-
-
-def feedback_text(entry: dict) -> str:
-    """A student's readable feedback: score, each exercise's verdict, what happened on the way."""
-    lines = [
-        f"Feedback for {entry['student']} ({Path(entry['file']).name})",
-        f"Score: {entry['total']:g} / {entry['max']:g}",
-        "",
-    ]
-    for gid, e in entry["exercises"].items():
-        mark = "✓" if e["status"] == "passed" else "✗"
-        lines.append(f"{mark} {gid}: {e['status']} ({e['points']:g}/{e['max']:g})")
-        lines += ["    " + line for line in e["message"].splitlines() if e["status"] != "passed"]
-    if entry.get("notes"):
-        lines += ["", "While your notebook ran:"] + [f"  - {n}" for n in entry["notes"]]
-    return "\n".join(lines) + "\n"
-
-
-def _public(entry: dict) -> dict:
-    return {k: entry[k] for k in ("file", "student", "total", "max", "exercises")}
-
-
-def write_outputs(
-    entries: list[dict], json_path: Path | None, csv_path: Path | None, feedback_dir: Path | None
-) -> None:
-    if json_path:
-        Path(json_path).write_text(
-            json.dumps({"submissions": [_public(e) for e in entries]}, indent=1) + "\n"
-        )
-    if csv_path:
-        ids = list(dict.fromkeys(gid for e in entries for gid in e["exercises"]))
-        with open(csv_path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["student", "file", *ids, *(f"{g}_status" for g in ids), "total", "max"])
-            for e in entries:
-                ex = e["exercises"]
-                w.writerow(
-                    [
-                        e["student"],
-                        e["file"],
-                        *(f"{ex[g]['points']:g}" if g in ex else "" for g in ids),
-                        *(ex[g]["status"] if g in ex else "" for g in ids),
-                        f"{e['total']:g}",
-                        f"{e['max']:g}",
-                    ]
-                )
-    if feedback_dir:
-        Path(feedback_dir).mkdir(parents=True, exist_ok=True)
-        for e in entries:
-            (Path(feedback_dir) / f"{e['student']}.txt").write_text(
-                feedback_text(e), encoding="utf-8"
-            )
 
 
 def _submissions(items: list[str]) -> list[Path]:

@@ -1,0 +1,61 @@
+"""Gradebooks: the JSON and CSV files, and one readable feedback file per student."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+__all__ = ["feedback_text", "write_outputs"]
+
+
+def feedback_text(entry: dict) -> str:
+    """A student's readable feedback: score, each exercise's verdict, what happened on the way."""
+    lines = [
+        f"Feedback for {entry['student']} ({Path(entry['file']).name})",
+        f"Score: {entry['total']:g} / {entry['max']:g}",
+        "",
+    ]
+    for gid, e in entry["exercises"].items():
+        mark = "✓" if e["status"] == "passed" else "✗"
+        lines.append(f"{mark} {gid}: {e['status']} ({e['points']:g}/{e['max']:g})")
+        lines += ["    " + line for line in e["message"].splitlines() if e["status"] != "passed"]
+    if entry.get("notes"):
+        lines += ["", "While your notebook ran:"] + [f"  - {n}" for n in entry["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def _public(entry: dict) -> dict:
+    return {k: entry[k] for k in ("file", "student", "total", "max", "exercises")}
+
+
+def write_outputs(
+    entries: list[dict], json_path: Path | None, csv_path: Path | None, feedback_dir: Path | None
+) -> None:
+    if json_path:
+        Path(json_path).write_text(
+            json.dumps({"submissions": [_public(e) for e in entries]}, indent=1) + "\n"
+        )
+    if csv_path:
+        ids = list(dict.fromkeys(gid for e in entries for gid in e["exercises"]))
+        with open(csv_path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["student", "file", *ids, *(f"{g}_status" for g in ids), "total", "max"])
+            for e in entries:
+                ex = e["exercises"]
+                w.writerow(
+                    [
+                        e["student"],
+                        e["file"],
+                        *(f"{ex[g]['points']:g}" if g in ex else "" for g in ids),
+                        *(ex[g]["status"] if g in ex else "" for g in ids),
+                        f"{e['total']:g}",
+                        f"{e['max']:g}",
+                    ]
+                )
+    if feedback_dir:
+        Path(feedback_dir).mkdir(parents=True, exist_ok=True)
+        for e in entries:
+            (Path(feedback_dir) / f"{e['student']}.txt").write_text(
+                feedback_text(e), encoding="utf-8"
+            )
