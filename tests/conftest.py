@@ -116,6 +116,18 @@ def chromium() -> str:
     return require_browser()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    # a test that uses the `torch` / `chromium` fixture needs what the marker says: mark it, so
+    # `-m "not torch"` (the oldest-numpy run) deselects it even when its author forgot the marker
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "torch" in names and item.get_closest_marker("torch") is None:
+            item.add_marker(pytest.mark.torch)
+        if "chromium" in names and item.get_closest_marker("browser") is None:
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("torch") is not None:
         require_module("torch")
