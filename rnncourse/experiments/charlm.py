@@ -68,7 +68,7 @@ class CharLMConfig:
     H: int = 128  # hidden units
     T: int = 64  # steps of truncated BPTT per update
     N: int = 32  # parallel streams (batch rows)
-    steps: int = 3000  # updates
+    steps: int = 4000  # updates
     lr: float = 3e-3  # Adam learning rate
     clip: float = 1.0  # global gradient-norm clip
     seed: int = 0
@@ -319,10 +319,16 @@ def save_pretrained(path: Path, params: Params, vocab: Vocab, config: CharLMConf
     )  # fmt: skip
 
 
-def load_pretrained(path: Path = WEIGHTS) -> tuple[Params, Vocab, CharLMConfig, dict]:
-    """Read a file written by ``save_pretrained``: (params, vocab, config, extras)."""
+def load_pretrained(
+    path: Path = WEIGHTS, dtype: type = np.float64
+) -> tuple[Params, Vocab, CharLMConfig, dict]:
+    """Read a file written by ``save_pretrained``: (params, vocab, config, extras).
+
+    The weights are stored in float32 and returned as ``dtype`` (float64 by default, so that
+    evaluation and sampling give the same digits on every machine).
+    """
     with np.load(path) as f:
-        params = {k[6:]: f[k] for k in f.files if k.startswith("param_")}
+        params = {k[6:]: f[k].astype(dtype) for k in f.files if k.startswith("param_")}
         vocab = Vocab(str(f["chars"]))
         config = CharLMConfig(**json.loads(str(f["config"])))
         extra = {

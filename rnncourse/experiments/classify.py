@@ -46,8 +46,8 @@ class ClassifyConfig:
     cell: str = "gru"  # "rnn", "lstm" or "gru"
     H: int = 32  # hidden units
     T: int = 40  # signal length
-    N: int = 64  # signals per batch (fresh ones every step)
-    steps: int = 400  # Adam updates
+    N: int = 32  # signals per batch (fresh ones every step)
+    steps: int = 200  # Adam updates
     lr: float = 1e-2
     clip: float = 1.0
     seed: int = 0

@@ -51,9 +51,9 @@ Params = dict[str, np.ndarray]
 class ForecastConfig:
     cell: str = "gru"  # "rnn", "lstm" or "gru"
     H: int = 32  # hidden units
-    T: int = 60  # window length (months) of a training sequence
-    N: int = 32  # windows per batch
-    steps: int = 600  # Adam updates
+    T: int = 48  # window length (months) of a training sequence
+    N: int = 16  # windows per batch
+    steps: int = 300  # Adam updates
     lr: float = 3e-3
     clip: float = 1.0
     seed: int = 0
