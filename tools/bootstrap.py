@@ -47,14 +47,15 @@ MIN_PYTHON = (3, 10)
 # pip pick a multi-GB CUDA build where a CPU build is wanted.
 TEST_EXTRAS = ("test", "torch")
 
-# The oldest numpy with wheels for each Python (pyproject declares numpy>=1.26). The unit tests
+# The oldest numpy release line with wheels for each Python, at its last patch (pyproject declares
+# numpy>=1.26; 1.26 has no wheels for 3.13, 2.1 is the first; 2.3 the first for 3.14). The unit tests
 # run against it in .venv-oldest, so the declared lower bound is known to work.
 OLDEST_NUMPY = {
     (3, 10): "1.26.4",
     (3, 11): "1.26.4",
     (3, 12): "1.26.4",
     (3, 13): "2.1.3",
-    (3, 14): "2.3.3",
+    (3, 14): "2.3.5",
 }
 
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
