@@ -1,0 +1,99 @@
+"""The instructor kit: the timetable generator's arithmetic, and the kit's files and links."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def measure():
+    spec = importlib.util.spec_from_file_location(
+        "_measure_runtimes", REPO / "tools/measure_runtimes.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop(spec.name, None)
+
+
+ALL = {f"{n:02d}": (f"Lesson {n}", f"{n:02d}_topic.ipynb") for n in range(10)}
+EXERCISES = {"02", "03", "04", "05", "06", "07", "08"}
+
+
+def minutes(clock: str) -> int:
+    h, m = clock.split(":")
+    return int(h) * 60 + int(m)
+
+
+def days(rows: list[list[str]]) -> list[list[list[str]]]:
+    out: list[list[list[str]]] = [[]]
+    for row in rows:
+        if row[0].startswith("**Day") and out[-1]:
+            out.append([])
+        if not row[0].startswith("**"):
+            out[-1].append(row)
+    return out
+
+
+@pytest.mark.parametrize("plan", ["ONE_DAY", "TWO_DAY"])
+def test_full_course_fits_the_working_day(measure, plan):
+    rows = measure.schedule(getattr(measure, plan), ALL, EXERCISES, {"notebooks": {}})
+    for day in days(rows):
+        assert minutes(day[0][0]) == 9 * 60
+        assert minutes(day[-1][0]) <= 17 * 60, day[-1]
+        for row, nxt in itertools.pairwise(day):  # each slot starts when the one before ends
+            assert minutes(nxt[0]) == minutes(row[0]) + int(row[2]), (row, nxt)
+
+
+def test_every_lesson_is_in_the_two_day_plan(measure):
+    rows = measure.schedule(measure.TWO_DAY, ALL, EXERCISES, {"notebooks": {}})
+    text = "\n".join(r[1] for r in rows)
+    for number, (title, _) in ALL.items():
+        assert f"{number} {title}" in text
+    for number in EXERCISES:
+        assert f"{number} exercises" in text
+
+
+def test_missing_lessons_are_skipped_and_pauses_do_not_pile_up(measure):
+    found = {k: v for k, v in ALL.items() if k in ("00", "01", "06")}
+    rows = measure.schedule(measure.TWO_DAY, found, set(), {"notebooks": {}})
+    labels = [r[1] for r in rows]
+    assert not any(a == b == "*break*" for a, b in itertools.pairwise(labels))
+    assert not any(a.startswith("*lunch") and b == "*break*" for a, b in itertools.pairwise(labels))
+    assert "02 Lesson 2" not in labels
+
+
+def test_measured_times_are_shown(measure):
+    runtimes = {"notebooks": {"notebooks/02_topic.ipynb": {"seconds": 12.3, "peak_memory_mb": 140}}}
+    rows = measure.schedule(measure.ONE_DAY, ALL, {"02"}, runtimes)
+    lesson = next(r for r in rows if r[1] == "02 Lesson 2")
+    exercise = next(r for r in rows if r[1].startswith("02 exercises"))
+    assert lesson[3] == "12 s" and exercise[3] == "not measured"
+
+
+@pytest.mark.parametrize("name", ["README.md", "jupyterhub.md"])
+def test_instructor_guide_links_exist(name):
+    guide = REPO / "instructors" / name
+    text = guide.read_text()
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+        assert (guide.parent / target).exists(), f"instructors/{name} links to {target}"
+    needed = {
+        "README.md": ("### BEGIN HIDDEN TESTS", "rnncourse grade", "nbgitpuller", "timetable.md"),
+        "jupyterhub.md": (
+            "git-pull?repo=",
+            "could **not** be tested",
+            "config.yaml",
+            "jupyterhub_config.py",
+        ),
+    }[name]
+    for phrase in needed:
+        assert phrase in text
