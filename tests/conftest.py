@@ -31,7 +31,8 @@ each notebook gets one extra item, ``<notebook>::time-budget``, that runs after 
 fails if the notebook (kernel start + every cell) took longer than the contract's budget. A table of
 all notebooks' times is printed at the end of the run, and the whole course's total is checked too.
 ``RNNCOURSE_BUDGET_FACTOR`` scales every budget (e.g. 2 on a slow laptop; 0 = report only).
-Under ``--nbval-lax`` semantics, files in ``exercises/`` are compared lax even in a ``--nbval`` run.
+Files in ``exercises/`` are compared lax (``--nbval-lax`` semantics) even in a ``--nbval`` run.
+Notebooks under ``tests/`` or ``rnncourse/`` are test data and never collected by nbval.
 """
 
 from __future__ import annotations
@@ -226,6 +227,14 @@ class BudgetPlugin:
 
     def __init__(self) -> None:
         self.times: dict[str, tuple[float, float | None]] = {}  # from budget reports
+
+    def pytest_ignore_collect(self, collection_path, config):
+        # notebooks inside tests/ or the package are test data (e.g. broken submissions for the
+        # grader), not course notebooks: nbval must not run them
+        if collection_path.suffix == ".ipynb":
+            if _relpath(collection_path).split("/", 1)[0] in ("tests", "rnncourse"):
+                return True
+        return None
 
     def pytest_collection_modifyitems(self, session, config, items) -> None:
         file_cls = _nbval_file_class()
