@@ -229,3 +229,37 @@ def test_lesson_8_quotes_the_committed_grid():
     if not lesson.exists():
         pytest.skip("lesson 8 not written yet")
     assert grid_summary(load_grid(GRID)) in _stored_text(lesson)
+
+
+@pytest.mark.skipif(not GRID.exists(), reason="results/adding_grid.csv not committed yet")
+def test_lesson_7_live_run_agrees_with_the_grid():
+    """Lesson 7 trains seed 0 at T=50 with the grid's settings: the same run, so the same
+    iteration to solve (the grid stops there; the lesson trains on)."""
+    import re
+
+    lesson = REPO / "notebooks" / "07_lstm.ipynb"
+    text = _stored_text(lesson)
+    meta = json.loads(GRID.with_suffix(".json").read_text())
+    runs = {(r["cell"], r["T"], r["seed"]): r for r in meta["runs"]}
+    solved = re.search(r"lstm: .* solved at iteration (\d+)", text)
+    assert solved is not None, "lesson 7 no longer prints the LSTM's iteration to solve"
+    assert int(solved.group(1)) == runs["lstm", 50, 0]["solved_at"]
+    assert re.search(r"rnn: .* not solved", text)
+    assert runs["rnn", 50, 0]["solved_at"] is None
+
+
+def test_cli_resume_reuses_finished_runs_and_matches_a_fresh_grid(tmp_path):
+    common = ["--seeds", "0", "1", "--iters", "4", "--H", "3", "--eval-every", "2"]
+    part, full = tmp_path / "part.csv", tmp_path / "full.csv"
+    assert main(["--T", "4", *common, "--out", str(part)]) == 0
+    assert main(["--T", "4", "5", *common, "--out", str(part), "--resume"]) == 0
+    assert main(["--T", "4", "5", *common, "--out", str(full)]) == 0
+    resumed, fresh = load_grid(part), load_grid(full)
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    assert drop(resumed) == drop(fresh)
+    meta = json.loads(part.with_suffix(".json").read_text())
+    assert meta["complete"] is True and meta["reused_runs"] == 6 and "--resume" in meta["command"]
+    fresh_runs = json.loads(full.with_suffix(".json").read_text())["runs"]
+    assert meta["runs"] == fresh_runs
+    with pytest.raises(SystemExit, match="other settings"):
+        main(["--T", "4", *common, "--lr", "0.5", "--out", str(part), "--resume"])

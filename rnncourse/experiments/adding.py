@@ -200,9 +200,11 @@ def run_grid(
     config: AddingConfig | None = None,
     *,
     log: object = None,
+    done: dict | None = None,
 ) -> tuple[list[dict], list[AddingRun]]:
     """Every (T, cell, seed) run; returns (table rows, runs). ``log(row, run)`` is called
-    after each run.
+    after each run. ``done``: {(cell, T, seed): (row, run)} already computed (``--resume``);
+    those are reused, not rerun.
 
     A row: cell, T, seed, solved (bool), solved_at (iterations, or empty), final_mse, best_mse,
     iters_run, n_params, seconds (wall clock, for the record; not used by the lessons).
@@ -212,6 +214,11 @@ def run_grid(
     for T in Ts:
         for cell in cells:
             for seed in seeds:
+                if done and (cell, T, seed) in done:
+                    row, run = done[cell, T, seed]
+                    rows.append(row)
+                    runs.append(run)
+                    continue
                 t0 = time.perf_counter()
                 run = run_adding(cell, T, seed, config)
                 seconds = time.perf_counter() - t0
@@ -351,6 +358,36 @@ def plot_grid(rows: Sequence[dict], *, max_iters: int | None = None) -> object:
     return fig
 
 
+def _load_done(out: Path, config: AddingConfig) -> dict:
+    """The runs an earlier invocation wrote to ``out`` (CSV rows + JSON curves), keyed by
+    (cell, T, seed); refuses to mix runs made with other settings."""
+    meta = json.loads(out.with_suffix(".json").read_text())
+    if meta["config"] != asdict(config):
+        raise SystemExit(f"--resume: {out} was made with other settings: {meta['config']}")
+    with open(out, newline="") as f:
+        raw = list(csv.DictReader(f))
+    done = {}
+    for r, c in zip(raw, meta["runs"], strict=True):
+        row = {k: v for k, v in r.items()}
+        for k in ("T", "seed", "iters_run", "n_params"):
+            row[k] = int(row[k])
+        for k in ("final_mse", "best_mse", "seconds"):
+            row[k] = float(row[k])
+        row["solved"] = row["solved"] == "True"
+        row["solved_at"] = int(row["solved_at"]) if row["solved_at"] else ""
+        run = AddingRun(
+            cell=c["cell"],
+            T=c["T"],
+            seed=c["seed"],
+            iters=c["iters"],
+            test_mse=c["test_mse"],
+            solved_at=c["solved_at"],
+            n_params=row["n_params"],
+        )
+        done[run.cell, run.T, run.seed] = (row, run)
+    return done
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m rnncourse.experiments.adding",
@@ -368,6 +405,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--keep-going",
         action="store_true",
         help="train every run for --iters iterations (default: stop when solved)",
+    )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the runs already in --out (same settings required) and run only the rest",
     )
     ap.add_argument(
         "--out",
@@ -399,6 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         meta = {
             "command": command,
             "complete": complete,
+            "reused_runs": len(done),  # runs taken over from an earlier (stopped) invocation
             "config": asdict(config),
             "cells": args.cells,
             "T": args.T,
@@ -419,6 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
 
+    done = _load_done(out, config) if args.resume and out.exists() else {}
     rows_so_far: list[dict] = []
     runs_so_far: list[AddingRun] = []
 
@@ -428,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs_so_far.append(run)
         write(rows_so_far, runs_so_far, complete=False)  # partial results survive a stop
 
-    rows, runs = run_grid(args.cells, args.T, args.seeds, config, log=log)
+    rows, runs = run_grid(args.cells, args.T, args.seeds, config, log=log, done=done)
     write(rows, runs, complete=True)
     fig = plot_grid(rows, max_iters=args.iters)
     fig.savefig(out.with_suffix(".png"), dpi=100)
