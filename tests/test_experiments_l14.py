@@ -109,6 +109,7 @@ def test_lesson4_shared_rnn_generalises_and_window_mlp_does_not():
         assert rnn_unseen == 1.0
         assert mlp_unseen < 0.3
     assert r["params"] == {"rnn": 563, "mlp": 9296}
+    assert f"{rows[(16, False)][1]:.1%}" == "24.6%"  # quoted in the lesson
 
 
 def test_echo_targets_are_the_previous_symbol():
@@ -140,3 +141,27 @@ def test_lesson3_numbers():
     assert echo["loss"][-1] < 0.1 * echo["loss"][0]
     with pytest.raises(ValueError):
         train_task("sorting")
+
+
+def test_padded_batch_matches_running_each_sequence_alone():
+    from rnncourse.experiments.variable_length import pad_sequences, rnn_forward_masked
+    from rnncourse.rnn import init_rnn, rnn_forward
+
+    rng = np.random.default_rng(0)
+    W_xh, W_hh, b_h = init_rnn(3, 5, rng)
+    seqs = [rng.normal(size=(T, 3)) for T in (1, 6, 4)]
+    x, mask = pad_sequences(seqs)
+    h0 = rng.normal(size=(3, 5))
+    h = rnn_forward_masked(x, mask, h0, W_xh, W_hh, b_h)
+    for n, s in enumerate(seqs):
+        alone = rnn_forward(s[None], h0[n : n + 1], W_xh, W_hh, b_h)[0]
+        np.testing.assert_allclose(h[n, : len(s)], alone, rtol=1e-12)
+        np.testing.assert_array_equal(
+            h[n, len(s) :], np.broadcast_to(h[n, len(s) - 1], h[n, len(s) :].shape)
+        )
+    full = np.ones_like(mask)
+    np.testing.assert_allclose(
+        rnn_forward_masked(x, full, h0, W_xh, W_hh, b_h), rnn_forward(x, h0, W_xh, W_hh, b_h)
+    )
+    with pytest.raises(ValueError, match="mask"):
+        rnn_forward_masked(x, mask[:, :-1], h0, W_xh, W_hh, b_h)

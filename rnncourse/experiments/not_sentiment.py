@@ -137,6 +137,9 @@ def make_sentences(
 
 NONE, POSITIVE_TAG, NEGATIVE_TAG = 0, 1, 2
 TAGS = ("none", "positive", "negative")
+_POLARITY = np.array(
+    [POSITIVE_TAG if w in POSITIVE else NEGATIVE_TAG if w in NEGATIVE else NONE for w in VOCAB]
+)
 
 
 def tags_for(tokens: np.ndarray) -> np.ndarray:
@@ -146,9 +149,7 @@ def tags_for(tokens: np.ndarray) -> np.ndarray:
     [[0, 2, 0, 0, 0, 2]]
     """
     tokens = np.asarray(tokens)
-    polarity = np.where(
-        np.isin(tokens, _POS), POSITIVE_TAG, np.where(np.isin(tokens, _NEG), NEGATIVE_TAG, NONE)
-    )
+    polarity = _POLARITY[tokens]  # (N, T): the tag of each word on its own
     after_not = np.zeros(tokens.shape, dtype=bool)
     after_not[:, 1:] = tokens[:, :-1] == NOT
     flip = after_not & (polarity != NONE)
@@ -288,9 +289,10 @@ class Config:
     H: int = 16  # hidden size of the RNN
     window: int = 16  # the MLP reads (and tags) 16 positions, more than any training sentence
     M: int = 32  # hidden units of the MLP
-    steps: int = 1000
+    steps: int = 500
     batch: int = 64
-    lr: float = 0.01
+    lr: float = 0.01  # Adam's step size for the RNN
+    lr_mlp: float = 0.03  # and for the MLP, which learns its many separate weights slower
     n_test: int = 300  # sentences per test position
     T_long: int = 16  # the unseen length
 
@@ -319,7 +321,7 @@ def run_experiment(cfg: Config = Config()) -> dict:
     V = len(VOCAB)
     rnn = init_model("rnn", D=V, H=cfg.H, K=len(TAGS), rng=rng)
     mlp = mlp_init(cfg.window, V, cfg.M, len(TAGS), rng)
-    opt_rnn, opt_mlp = Adam(lr=cfg.lr), Adam(lr=cfg.lr)
+    opt_rnn, opt_mlp = Adam(lr=cfg.lr), Adam(lr=cfg.lr_mlp)
     losses: dict[str, list[float]] = {"rnn": [], "mlp": []}
     for _ in range(cfg.steps):
         # a fresh batch of training sentences each step, the same for both models
