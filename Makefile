@@ -24,6 +24,12 @@ setup: check-python
 help:
 	@sed -n '1,7p' Makefile
 
+# maintainers: layer and notebook benchmark (several minutes), writes bench/RESULTS.md + results.png
+.PHONY: bench
+bench: check-python
+	@test -x .venv/bin/python || "$(PYTHON)" tools/bootstrap.py setup --test
+	@.venv/bin/python bench/bench_layers.py && .venv/bin/python bench/bench_notebooks.py
+
 .PHONY: check-python
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
