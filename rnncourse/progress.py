@@ -61,7 +61,7 @@ class Row:
         return self.exercise.removeprefix("test_")
 
 
-@dataclass
+@dataclass(repr=False)
 class Progress:
     """The table `progress` returns: rows in notebook order, notes per notebook."""
 
@@ -111,6 +111,8 @@ class Progress:
 
     def __str__(self) -> str:
         return self.text()
+
+    __repr__ = __str__  # what a notebook shows where it cannot show HTML
 
     def _repr_html_(self) -> str:
         head = (
