@@ -315,8 +315,8 @@ def plot_curves(runs: Sequence[AddingRun], *, title: str | None = None) -> objec
         title=title or f"Adding problem, T = {', '.join(map(str, T))}",
         xlabel="training iteration",
         ylabel="test MSE (log scale)",
-        legend=True,
     )
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     return fig
 
 
@@ -441,7 +441,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         meta = {
             "command": command,
             "complete": complete,
-            "reused_runs": len(done),  # runs taken over from an earlier (stopped) invocation
+            # runs of this grid taken over from an earlier, stopped invocation (--resume)
+            "reused_runs": sum(
+                (c, T, s) in done for T in args.T for c in args.cells for s in args.seeds
+            ),
             "config": asdict(config),
             "cells": args.cells,
             "T": args.T,
