@@ -32,6 +32,23 @@ __all__ = [
 ]
 
 
+def _tanh_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = tanh(a), computed as 2 / (1 + exp(-2a)) - 1 for speed in the sequence functions.
+
+    The same function (to a few units in the last place); numpy's exp is several times faster
+    than its tanh in float64. Tiny arrays use np.tanh: one call is cheaper than five there.
+    Callers silence overflow: exp(-2a) = inf for a << 0 gives exactly -1.
+    """
+    if a.size <= 256:
+        return np.tanh(a, out=out)
+    np.multiply(a, -2.0, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(2.0, out, out=out)
+    out -= 1.0
+    return out
+
+
 def rnn_step_forward(
     x_t: np.ndarray,
     h_prev: np.ndarray,
@@ -104,7 +121,9 @@ def rnn_forward(
 
     The loop is ``rnn_step_forward`` applied for t = 1..T. For speed, the input projections
     ``x_t @ W_xh.T + b_h`` of all steps are computed first in one matrix product; only the
-    recurrent product ``h_prev @ W_hh.T`` has to wait for the previous step.
+    recurrent product ``h_prev @ W_hh.T`` has to wait for the previous step. Inside, arrays
+    are time-major, (T, N, H), so each step works on one contiguous block, in place, and tanh
+    is computed from exp (``_tanh_into``: the same function, faster in numpy).
 
     Args:
         x: inputs, (N, T, D).
@@ -125,17 +144,24 @@ def rnn_forward(
     >>> bool(np.allclose(h[:, 0], rnn_step_forward(x[:, 0], h0, W_xh, W_hh, b_h)))
     True
     """
-    T = x.shape[1]
-    xw = x @ W_xh.T + b_h  # (N, T, H): input projections of all steps at once
-    h = np.empty(xw.shape, dtype=np.result_type(xw, h0, W_hh))
+    N, T, D = x.shape
+    H = W_hh.shape[0]
+    dtype = np.result_type(x, h0, W_xh, W_hh, b_h)
+    # Time-major inside, (T, N, ...): each step reads and writes one contiguous block.
+    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)
+    xw = (x_tm @ W_xh.T).reshape(T, N, H)  # input projections of all steps at once
+    xw += b_h
+    h = np.empty((T, N, H), dtype=dtype)
+    W_hh_T = W_hh.T
     h_prev = h0
-    for t in range(T):
-        h_t = h[:, t]  # a view: write the new state in place
-        np.matmul(h_prev, W_hh.T, out=h_t)
-        h_t += xw[:, t]
-        np.tanh(h_t, out=h_t)
-        h_prev = h_t
-    return h
+    with np.errstate(over="ignore"):  # in _tanh_into: exp overflow -> inf -> exactly -1
+        for t in range(T):
+            h_t = h[t]  # write the new state in place
+            np.matmul(h_prev, W_hh_T, out=h_t)
+            h_t += xw[t]
+            _tanh_into(h_t, h_t)
+            h_prev = h_t
+    return np.ascontiguousarray(h.transpose(1, 0, 2))  # (N, T, H)
 
 
 def rnn_backward(
@@ -161,7 +187,8 @@ def rnn_backward(
         db_h    = sum_t da_t.sum(axis=0)
 
     This is ``rnn_step_backward`` in a loop with ``+=`` on the weight gradients; here the
-    sums over t are single matrix products after the loop.
+    sums over t are single matrix products after the loop, ``1 - h_t**2`` is computed for
+    all steps before it, and the loop carries only the chain through time (time-major inside).
 
     Args:
         dh: upstream gradients on every hidden state, (N, T, H).
@@ -173,19 +200,26 @@ def rnn_backward(
     """
     N, T, H = h.shape
     D = x.shape[2]
-    da = np.empty(h.shape, dtype=np.result_type(dh, h, W_hh))  # (N, T, H)
-    dh_next = np.zeros((N, H), dtype=da.dtype)
+    dtype = np.result_type(dh, x, h0, h, W_xh, W_hh)
+    # Time-major inside, (T, N, ...): each step's slice is one contiguous block.
+    h_prev_all = np.empty((T, N, H), dtype=dtype)  # h_0 .. h_{T-1}
+    h_prev_all[0] = h0
+    h_prev_all[1:] = h[:, :-1].transpose(1, 0, 2)
+    # tanh'(a_t) = 1 - h_t**2 for all steps at once, before the loop
+    da = np.empty((T, N, H), dtype=dtype)  # holds 1 - h_t**2, becomes dL/da_t in the loop
+    h_tm = h.transpose(1, 0, 2)  # a view
+    np.multiply(h_tm, h_tm, out=da)
+    np.subtract(1.0, da, out=da)
+    dh_tm = dh.transpose(1, 0, 2)  # a view
+    dh_next = np.zeros((N, H), dtype=dtype)
     for t in range(T - 1, -1, -1):
-        h_t = h[:, t]
-        da_t = da[:, t]
-        np.add(dh[:, t], dh_next, out=da_t)
-        da_t *= 1.0 - h_t * h_t
-        dh_next = da_t @ W_hh
-    h_prev_all = np.concatenate([h0[:, None, :], h[:, :-1]], axis=1)  # (N, T, H): h_0..h_{T-1}
-    da2 = da.reshape(N * T, H)
-    dx = da @ W_xh
-    dW_xh = da2.T @ x.reshape(N * T, D)
-    dW_hh = da2.T @ h_prev_all.reshape(N * T, H)
+        da_t = da[t]  # holds 1 - h_t**2; overwritten by da_t = (dh_t + dh_next) * (1 - h_t**2)
+        da_t *= dh_tm[t] + dh_next
+        np.matmul(da_t, W_hh, out=dh_next)
+    da2 = da.reshape(T * N, H)
+    dx = np.ascontiguousarray((da2 @ W_xh).reshape(T, N, D).transpose(1, 0, 2))
+    dW_xh = da2.T @ x.transpose(1, 0, 2).reshape(T * N, D)
+    dW_hh = da2.T @ h_prev_all.reshape(T * N, H)
     db_h = da2.sum(axis=0)
     return dx, dh_next, dW_xh, dW_hh, db_h
 
