@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import matplotlib
 import numpy as np
 import pytest
@@ -28,7 +26,7 @@ from rnncourse.experiments.charlm import (
 from rnncourse.experiments.charlm_cells import best_units, code_features, plot_char_activations
 from rnncourse.gradcheck import check_gradients
 
-CELLS = ["rnn", "lstm"] + (["gru"] if importlib.util.find_spec("rnncourse.gru") else [])
+CELLS = ["rnn", "lstm", "gru"]
 
 # What lesson 9 quotes (printed by notebooks/09_applications.ipynb from the shipped weights).
 QUOTED_VAL_BITS = "2.3433"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
@@ -21,7 +19,7 @@ from rnncourse.experiments.classify import (
 )
 from rnncourse.gradcheck import check_gradients
 
-CELLS = ["rnn", "lstm"] + (["gru"] if importlib.util.find_spec("rnncourse.gru") else [])
+CELLS = ["rnn", "lstm", "gru"]
 
 
 @pytest.mark.parametrize("cell", CELLS)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import matplotlib
 import numpy as np
 import pytest
@@ -28,7 +26,7 @@ from rnncourse.experiments.forecast import (
 )
 from rnncourse.gradcheck import check_gradients
 
-CELLS = ["rnn", "lstm"] + (["gru"] if importlib.util.find_spec("rnncourse.gru") else [])
+CELLS = ["rnn", "lstm", "gru"]
 
 
 def test_naive_baselines():
