@@ -161,3 +161,49 @@ def test_activation_plot_draws_the_text_without_leaking_figures():
     assert drawn == text.replace(" ", "").replace("\n", "")
     assert fig.axes[0].get_title() == "cell 0"
     assert plt.get_fignums() == before
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_charlm_loss_and_carried_state_match_torch(torch, cell):
+    """The same weights in torch.nn.LSTM/GRU + Linear give the same loss, gradients and state."""
+    rng = np.random.default_rng(5)
+    V, H, N, T = 7, 5, 3, 8
+    params = init_charlm(cell, V, H, rng, dtype=np.float64)
+    ids = rng.integers(0, V, size=(N, T + 1))
+    state = tuple(0.3 * rng.standard_normal((N, H)) for _ in zero_state(params, N))
+    loss, grads, new_state = charlm_loss(params, ids[:, :-1], ids[:, 1:], state)
+
+    module = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(V, H, batch_first=True)
+    module = module.double()
+    t = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(t(params["W_ih"]))
+        module.weight_hh_l0.copy_(t(params["W_hh"]))
+        if cell == "lstm":  # one bias b = b_ih + b_hh
+            module.bias_ih_l0.copy_(t(params["b"]))
+            module.bias_hh_l0.zero_()
+        else:
+            module.bias_ih_l0.copy_(t(params["b_ih"]))
+            module.bias_hh_l0.copy_(t(params["b_hh"]))
+    W_hy = t(params["W_hy"]).requires_grad_()
+    b_y = t(params["b_y"]).requires_grad_()
+    x = torch.nn.functional.one_hot(torch.tensor(ids[:, :-1]), V).double()
+    s0 = tuple(t(s)[None] for s in state)
+    out, s_end = module(x, s0 if cell == "lstm" else s0[0])
+    logits = out @ W_hy.T + b_y
+    ref = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, V), torch.tensor(ids[:, 1:]).reshape(-1)
+    )
+    ref.backward()
+    assert np.isclose(loss, ref.item(), rtol=1e-12)
+    np.testing.assert_allclose(grads["W_hy"], W_hy.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        grads["W_ih"], module.weight_ih_l0.grad.numpy(), rtol=1e-9, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        grads["W_hh"], module.weight_hh_l0.grad.numpy(), rtol=1e-9, atol=1e-12
+    )
+    s_end = s_end if cell == "lstm" else (s_end,)
+    for mine, theirs in zip(new_state, s_end, strict=True):
+        np.testing.assert_allclose(mine, theirs[0].detach().numpy(), rtol=1e-12, atol=1e-14)
