@@ -300,6 +300,10 @@ CELLS_JS = """
         widgetsRendered: widgetOuts.filter((w) => !failed(w) &&
           w.querySelector(':scope > .jupyter-widgets')).length,
         widgetErrors: widgetOuts.filter(failed).map((w) => w.innerText.trim().slice(0, 200)),
+        // a widget the kernel closed (e.g. a finished tqdm bar) leaves an empty, hidden output
+        widgetsClosed: outs.map((o) => o.querySelector(':scope > .jp-OutputArea-output'))
+          .filter((o) => o && o.classList.contains('lm-mod-hidden') && !o.childElementCount)
+          .length,
         sliders: c.querySelectorAll('.widget-slider').length,
         outputs: outs.length,
       };
@@ -326,12 +330,16 @@ SIGNATURE_JS = """
 
 
 def stored_expectations(nb: nbformat.NotebookNode) -> tuple[list[int], list[bool]]:
-    """Per cell: how many widgets the committed outputs display, and whether stderr is stored."""
+    """Per cell: how many widgets the committed outputs display, and whether stderr or an error
+    is stored (a cell that raises on purpose, tagged ``raises-exception``, shows it in the browser
+    too)."""
     widgets, stderr = [], []
     for cell in nb.cells:
         outs = cell.get("outputs", []) if cell.cell_type == "code" else []
         widgets.append(sum(WIDGET_MIME in o.get("data", {}) for o in outs))
-        stderr.append(any(o.get("name") == "stderr" for o in outs))
+        stderr.append(
+            any(o.get("name") == "stderr" or o.get("output_type") == "error" for o in outs)
+        )
     return widgets, stderr
 
 
@@ -457,7 +465,7 @@ def check_notebook(page, server: LabServer, relpath: str) -> NotebookReport:
         report.widgets_rendered += cell["widgetsRendered"]
         if cell["widgetErrors"]:
             report.problems.append(f"cell {i}: {cell['widgetErrors'][0]}")
-        elif cell["widgetsRendered"] < want:
+        elif cell["widgetsRendered"] + cell["widgetsClosed"] < want:
             report.problems.append(
                 f"cell {i}: {cell['widgetsRendered']} of its {want} widgets rendered"
             )
@@ -505,13 +513,16 @@ def chromium_path() -> str:
     pytest.fail("no Chromium executable, yet tests/conftest.py did not skip")
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: one JupyterLab and one Chromium per pytest process. Each notebook's test is a
+# class of its own, so that pytest-xdist (--dist loadscope) can spread the notebooks over its
+# workers instead of running the whole module on one.
+@pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     with start_lab(tmp_path_factory.mktemp("lab")) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -526,7 +537,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 1500})
     page = context.new_page()
     page.set_default_timeout(60_000)
     try:
@@ -548,17 +559,26 @@ def test_browser_notebooks_are_found():
     assert found and found[0] == START_PAGE, found
 
 
-@pytest.mark.parametrize("relpath", browser_notebooks())
-def test_notebook_runs_in_jupyterlab(lab, page, relpath):
-    report = check_notebook(page, lab, relpath)
-    assert not report.problems, _explain(report, lab)
-    nb = nbformat.read(lab.root / relpath, as_version=4)
-    if any(stored_expectations(nb)[0]):
-        assert report.widgets_rendered > 0
-        assert report.sliders_moved > 0 or not any(
-            "Slider" in c.source or "interact" in c.source for c in nb.cells
-        ), "the notebook has sliders but none was moved"
-    lab.stop_sessions()
+class _NotebookInLab:
+    """The test for one notebook; a subclass per notebook sets `relpath` (see below)."""
+
+    relpath = ""
+
+    def test_runs_in_jupyterlab(self, lab, page):
+        report = check_notebook(page, lab, self.relpath)
+        lab.stop_sessions()
+        assert not report.problems, _explain(report, lab)
+        nb = nbformat.read(lab.root / self.relpath, as_version=4)
+        if any(stored_expectations(nb)[0]):
+            assert report.widgets_rendered > 0
+            assert report.sliders_moved > 0 or not any(
+                "Slider" in c.source or "interact" in c.source for c in nb.cells
+            ), "the notebook has sliders but none was moved"
+
+
+for _relpath in browser_notebooks():
+    _name = "TestInJupyterLab_" + re.sub(r"\W", "_", Path(_relpath).stem)
+    globals()[_name] = type(_name, (_NotebookInLab,), {"relpath": _relpath})
 
 
 # Negative control: each broken cell must be reported, the working one must not.
@@ -584,6 +604,9 @@ BROKEN_CELLS = {
         "slider.observe(on_change, names='value')\n"
         "widgets.VBox([slider, label])"
     ),
+    # executed as a widget, then its source replaced by the widget's text: what a learner sees
+    # when JupyterLab's widget extension is missing
+    "text_only": "widgets.IntSlider(value=3)",
     "never_renders": (
         "from IPython.display import display\n"
         "display({'application/vnd.jupyter.widget-view+json':\n"
@@ -610,11 +633,20 @@ def broken_notebook(path: Path) -> dict[str, int]:
         "language": "python",
     }
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    nb.cells[index["text_only"]].source = (
+        "from IPython.display import display\n"
+        "display({'text/plain': 'IntSlider(value=3)'}, raw=True)"
+    )
     nbformat.write(nb, path)
     return index
 
 
-def test_broken_widgets_are_caught(lab, page):
+class TestNegativeControl:
+    def test_broken_widgets_are_caught(self, lab, page):
+        broken_widgets_are_caught(lab, page)
+
+
+def broken_widgets_are_caught(lab, page):
     (lab.root / "broken").mkdir(exist_ok=True)
     index = broken_notebook(lab.root / "broken" / "99_broken_widgets.ipynb")
     report = check_notebook(page, lab, "broken/99_broken_widgets.ipynb")
@@ -629,4 +661,5 @@ def test_broken_widgets_are_caught(lab, page):
     assert any(
         "Error displaying widget" in p or "widgets rendered" in p for p in about("never_renders")
     ), _explain(report, lab)
+    assert any("widgets rendered" in p for p in about("text_only")), _explain(report, lab)
     assert report.sliders_moved >= 1  # the working slider
