@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 VENV = REPO / ".venv"
 VENV_OLDEST = REPO / ".venv-oldest"
 STAMP_NAME = ".rnncourse-stamp.json"
-BOOTSTRAP_VERSION = "1"  # bump to force every environment to reinstall
+BOOTSTRAP_VERSION = "2"  # bump to force every environment to reinstall
 MIN_PYTHON = (3, 10)
 
 # torch is a test-only dependency, pinned exactly in pyproject's `torch` extra: a range would let
@@ -147,9 +147,9 @@ def ensure_env(
         return python
     extras = tuple(sorted(set(extras) | set(have)))  # never drop extras installed earlier
     spec = "." + (f"[{','.join(extras)}]" if extras else "")
-    # --no-compile: byte-compiling every installed file (torch, jupyterlab) is a large part of
-    # the install time; Python compiles what is actually imported, once, on first use
-    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-compile"]
+    # keep pip's byte-compilation: with PYTHONDONTWRITEBYTECODE set (as on some machines) nothing
+    # would ever be cached, and every kernel start would compile IPython and numpy from source
+    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
     if not sys.stdout.isatty():
         cmd += ["--progress-bar", "off"]
     cmd += ["-e", spec, *pins]
