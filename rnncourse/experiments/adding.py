@@ -347,6 +347,7 @@ def plot_grid(rows: Sequence[dict], *, max_iters: int | None = None) -> object:
                 )
     ax.axhline(top, color=PALETTE["grey"], ls="--", lw=1, label=f"not solved in {top} iterations")
     ax.set_xticks(range(len(Ts)), [f"T = {T}" for T in Ts])
+    ax.set_xlim(-0.6, len(Ts) - 0.4)
     ax.set_ylim(0, top * 1.08)
     style_axes(
         ax,
