@@ -317,8 +317,8 @@ def timetable_markdown(runtimes: dict) -> str:
         " (kernel start + every cell), one BLAS thread, on "
         f"{m.get('cpu', 'an unknown CPU')} ({m.get('cpus', '?')} cores), Python"
         f" {m.get('python', '?')}, numpy {m.get('numpy', '?')}, on {runtimes.get('measured', '?')}"
-        f"{load_text}. All lessons together: {total_lessons:.0f} s. A learner's laptop is usually"
-        " within a factor of two of this.",
+        f"{load_text}. All lessons together: {total_lessons:.0f} s. To know the machines of your"
+        " room, run the script there.",
         "",
         "**Suggested** teaching and exercise times are the course authors' judgement for a room of"
         " learners who know Python and numpy, not measurements. Adjust them to your room; the"
