@@ -167,9 +167,10 @@ def gru_step_backward(
 # Whole sequences: gru_step_forward / gru_step_backward in a loop over t (tests check it),
 # arranged for speed. The forward computes the input projections of all steps in one matrix
 # product and works in place in buffers allocated once; arrays indexed by step are time-major
-# (T, N, ...) inside, so a step reads one contiguous block. The backward recomputes every gate
-# of every step before the loop (a few matrix products and element-wise passes over all steps);
-# the loop then carries only the chain through time,
+# (T, N, ...) inside, so a step reads one contiguous block. The backward recomputes the gates
+# a chunk of steps at a time (small enough to stay in cache: two matrix products and element-wise
+# passes per chunk) and turns them into coefficients K_t; the loop over the chunk's steps then
+# carries only the chain through time,
 #     dh_prev = dh_t * z_t + da_h @ W_hh     (PyTorch's variant; da_h = dh_t * K_t, K_t known),
 # and the weight gradients (sums over t) are single products after it.
 # ---------------------------------------------------------------------------------------------
@@ -302,87 +303,110 @@ def gru_backward(
         h0=(h0, (N, H)),
     )
     dtype = np.result_type(dh, x, h0, h, W_ih, W_hh, b_ih, b_hh)
+    H2, H3 = 2 * H, 3 * H
     # Time-major inside (every step's slice is one contiguous block).
     h_prev = np.empty((T, N, H), dtype=dtype)  # h_0 ... h_{T-1}
     h_prev[0] = h0
     h_prev[1:] = h[:, :-1].transpose(1, 0, 2)
     x2 = x.transpose(1, 0, 2).reshape(T * N, D)
     hp2 = h_prev.reshape(T * N, H)
-    # every gate of every step, recomputed
-    a_x = (x2 @ W_ih.T).reshape(T, N, 3 * H)
-    a_x += b_ih
-    a_h_rz = (hp2 @ W_hh[: 2 * H].T).reshape(T, N, 2 * H)
-    a_h_rz += b_hh[: 2 * H]
-    a_h_rz += a_x[..., : 2 * H]
-    with np.errstate(over="ignore"):
-        rz = _sigmoid_into(a_h_rz, a_h_rz)  # (T, N, 2H)
-    r, z = rz[..., :H], rz[..., H:]
-    if reset_after:
-        a_h_n = (hp2 @ W_hh[2 * H :].T).reshape(T, N, H)
-        a_h_n += b_hh[2 * H :]
-        n = r * a_h_n
-    else:
-        rh = r * h_prev  # (T, N, H)
-        n = (rh.reshape(T * N, H) @ W_hh[2 * H :].T).reshape(T, N, H)
-        n += b_hh[2 * H :]
-    n += a_x[..., 2 * H :]
-    with np.errstate(over="ignore"):
-        _tanh_into(n, n)  # (T, N, H)
-    # da w.r.t. each pre-activation = (total dh_t) * K, with K known for all steps:
-    #   da_n = dh_t * (1 - z) (1 - n^2);  da_z = dh_t * (h_prev - n) z (1 - z)
-    #   da_r = dh_t * (1 - z) (1 - n^2) a_h_n r (1 - r)        (reset_after=True)
-    K = np.empty((T, N, 3, H), dtype=dtype)
-    K_r, K_z, K_n = K[:, :, 0], K[:, :, 1], K[:, :, 2]
-    np.multiply(n, n, out=K_n)
-    np.subtract(1.0, K_n, out=K_n)
-    K_n *= 1.0 - z  # (1 - z)(1 - n^2)
-    np.subtract(h_prev, n, out=K_z)
-    K_z *= z
-    K_z *= 1.0 - z
-    dr_coef = r * (1.0 - r)  # (T, N, H)
-    if reset_after:
-        np.multiply(K_n, a_h_n, out=K_r)
-        K_r *= dr_coef
-        dA_n = K_n.copy()  # da_x's n block, times dh_t below
-        K_n *= r  # da_h's n block: da_n * r
-    else:
-        K_r[...] = 0.0  # unused: da_r needs d(rh) = da_n @ W_hn, computed in the loop
-        dr_coef *= h_prev  # dr = d(rh) * h_prev
-    W_hn = W_hh[2 * H :]
-    dH = np.empty((T, N, H), dtype=dtype)  # total dL/dh_t
-    dA = np.empty((T, N, 3, H), dtype=dtype)  # da_h (reset_after) or da (Cho), all steps
+    dh_tm = dh.transpose(1, 0, 2)  # a view
+    W_hn = W_hh[H2:]
+    # dA[t] = dL/da_h at step t, blocks r, z, n (Cho: dL/da, the same for a_x and a_h); with
+    # reset_after, the n block of dL/da_x differs (da_n, not da_n * r): kept in dA_xn.
+    dA = np.empty((T, N, 3, H), dtype=dtype)
+    dA_xn = np.empty((T, N, H), dtype=dtype) if reset_after else None
+    rh = None if reset_after else np.empty((T, N, H), dtype=dtype)  # r_t * h_{t-1}
+    # Gates and coefficients for a chunk of steps at a time (small enough to stay in cache):
+    Tc = max(1, min(T, 2**15 // (N * H)))
+    Gx = np.empty((Tc, N, H3), dtype=dtype)  # a_x, then r, z (sigmoid) and n (tanh)
+    Gh = np.empty((Tc, N, H3 if reset_after else H2), dtype=dtype)  # a_h
+    K = np.empty((Tc, N, 3, H), dtype=dtype)  # da_h = dh_t * K, blocks r, z, n
+    K_n = np.empty((Tc, N, H), dtype=dtype)  # da_n = dh_t * K_n
+    tmp = np.empty((Tc, N, H), dtype=dtype)
+    dh_t = np.empty((N, H), dtype=dtype)
+    dh_z = np.empty((N, H), dtype=dtype)
+    drh = np.empty((N, H), dtype=dtype)
     dh_next = np.zeros((N, H), dtype=dtype)
-    tmp = np.empty((N, H), dtype=dtype)
-    for t in range(T - 1, -1, -1):
-        dh_t = dH[t]
-        np.add(dh[:, t], dh_next, out=dh_t)
-        dA_t = dA[t]  # (N, 3, H)
+    for t1 in range(T, 0, -Tc):
+        t0 = max(0, t1 - Tc)
+        n_ = t1 - t0
+        gx, gh, k, k_n, tm = Gx[:n_], Gh[:n_], K[:n_], K_n[:n_], tmp[:n_]
+        hp = h_prev[t0:t1]
+        # every gate of the chunk's steps, recomputed
+        np.matmul(x2[t0 * N : t1 * N], W_ih.T, out=gx.reshape(n_ * N, H3))
+        gx += b_ih
         if reset_after:
-            np.multiply(dh_t[:, None, :], K[t], out=dA_t)
-            np.matmul(dA_t.reshape(N, 3 * H), W_hh, out=dh_next)
+            np.matmul(hp2[t0 * N : t1 * N], W_hh.T, out=gh.reshape(n_ * N, H3))
+            gh += b_hh
         else:
-            np.multiply(dh_t[:, None, :], K[t], out=dA_t)  # r block overwritten below
-            np.matmul(dA_t[:, 2], W_hn, out=tmp)  # d(rh) = da_n @ W_hn
-            np.multiply(tmp, dr_coef[t], out=dA_t[:, 0])  # da_r
-            tmp *= r[t]
-            np.matmul(dA_t[:, :2].reshape(N, 2 * H), W_hh[: 2 * H], out=dh_next)
-            dh_next += tmp
-        np.multiply(dh_t, z[t], out=tmp)
-        dh_next += tmp  # + dh_t * z_t
-    dA2 = dA.reshape(T * N, 3 * H)
+            np.matmul(hp2[t0 * N : t1 * N], W_hh[:H2].T, out=gh.reshape(n_ * N, H2))
+            gh += b_hh[:H2]
+        rz = gx[..., :H2]
+        rz += gh[..., :H2]
+        with np.errstate(over="ignore"):
+            _sigmoid_into(rz, rz)
+        r, z, n = gx[..., :H], gx[..., H:H2], gx[..., H2:]
+        if reset_after:
+            a_hn = gh[..., H2:]
+            np.multiply(r, a_hn, out=tm)
+        else:
+            np.multiply(r, hp, out=rh[t0:t1])
+            np.matmul(rh[t0:t1].reshape(n_ * N, H), W_hn.T, out=tm.reshape(n_ * N, H))
+            tm += b_hh[H2:]
+        n += tm
+        with np.errstate(over="ignore"):
+            _tanh_into(n, n)
+        # coefficients: da_n = dh_t * (1 - z)(1 - n^2);  da_z = dh_t * (h_prev - n) z (1 - z)
+        np.multiply(n, n, out=k_n)
+        np.subtract(1.0, k_n, out=k_n)
+        np.subtract(1.0, z, out=tm)
+        k_n *= tm  # K_n = (1 - z)(1 - n^2)
+        k_z = k[:, :, 1]
+        np.subtract(hp, n, out=k_z)
+        k_z *= z
+        k_z *= tm  # K_z = (h_prev - n) z (1 - z)
+        k_r = k[:, :, 0]
+        np.subtract(1.0, r, out=tm)
+        tm *= r  # r (1 - r)
+        if reset_after:
+            np.multiply(k_n, a_hn, out=k_r)
+            k_r *= tm  # K_r = K_n a_hn r (1 - r):   da_r = da_n * a_hn * r (1 - r)
+            np.multiply(k_n, r, out=k[:, :, 2])  # K_hn = K_n r:   da_hn = da_n * r
+        else:
+            np.multiply(tm, hp, out=k_r)  # da_r = d(r * h_prev) * h_prev * r (1 - r)
+            k[:, :, 2] = k_n
+        # the chain through time, step by step
+        for t in range(t1 - 1, t0 - 1, -1):
+            i = t - t0
+            np.add(dh_tm[t], dh_next, out=dh_t)  # total dL/dh_t
+            dA_t = dA[t]  # (N, 3, H)
+            np.multiply(z[i], dh_t, out=dh_z)  # the direct path: dh_prev gets dh_t * z_t
+            if reset_after:
+                np.multiply(dh_t[:, None, :], k[i], out=dA_t)  # da_r, da_z, da_hn
+                np.multiply(dh_t, k_n[i], out=dA_xn[t])  # da_n
+                np.matmul(dA_t.reshape(N, H3), W_hh, out=dh_next)
+            else:
+                np.multiply(dh_t[:, None, :], k[i, :, 1:], out=dA_t[:, 1:])  # da_z, da_n
+                np.matmul(dA_t[:, 2], W_hn, out=drh)  # d(r * h_prev) = da_n @ W_hn
+                np.multiply(drh, k[i, :, 0], out=dA_t[:, 0])  # da_r
+                np.matmul(dA_t[:, :2].reshape(N, H2), W_hh[:H2], out=dh_next)
+                drh *= r[i]
+                dh_next += drh
+            dh_next += dh_z
+    dA2 = dA.reshape(T * N, H3)
     if reset_after:
         db_hh = dA2.sum(axis=0)
         dW_hh = dA2.T @ hp2
-        dA_n *= dH  # da_x differs from da_h only in the n block
-        dA[:, :, 2] = dA_n
+        dA[:, :, 2] = dA_xn  # now dL/da_x: differs from dL/da_h only in the n block
         db_ih = dA2.sum(axis=0)
     else:
         db_ih = dA2.sum(axis=0)
         db_hh = db_ih.copy()
-        dW_hh = np.empty_like(W_hh, dtype=dtype)
-        dW_hh[: 2 * H] = dA2[:, : 2 * H].T @ hp2  # r, z rows: times h_{t-1}
-        dW_hh[2 * H :] = dA2[:, 2 * H :].T @ rh.reshape(T * N, H)  # n rows: times r * h_{t-1}
-    dx = (dA2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2).copy()
+        dW_hh = np.empty(W_hh.shape, dtype=dtype)
+        dW_hh[:H2] = dA2[:, :H2].T @ hp2  # r, z rows: times h_{t-1}
+        dW_hh[H2:] = dA2[:, H2:].T @ rh.reshape(T * N, H)  # n rows: times r * h_{t-1}
+    dx = np.ascontiguousarray((dA2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2))
     dW_ih = dA2.T @ x2
     return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
 
