@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.lstm import _check_shapes, _split, _tanh_into, sigmoid
+from rnncourse.lstm import _check_shapes, _split, _sum_over_rows, _tanh_into, sigmoid
 
 __all__ = [
     "gru_step_forward",
@@ -397,7 +397,7 @@ def gru_backward(
     dA2 = dA.reshape(T * N, H3)
     if reset_after:
         db_hh = dA2.sum(axis=0)
-        dW_hh = dA2.T @ hp2
+        dW_hh = _sum_over_rows(dA2, hp2)
         dA[:, :, 2] = dA_xn  # now dL/da_x: differs from dL/da_h only in the n block
         db_ih = dA2.sum(axis=0)
     else:
@@ -407,7 +407,7 @@ def gru_backward(
         dW_hh[:H2] = dA2[:, :H2].T @ hp2  # r, z rows: times h_{t-1}
         dW_hh[H2:] = dA2[:, H2:].T @ rh.reshape(T * N, H)  # n rows: times r * h_{t-1}
     dx = np.ascontiguousarray((dA2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2))
-    dW_ih = dA2.T @ x2
+    dW_ih = _sum_over_rows(dA2, x2)
     return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
 
 
