@@ -349,11 +349,29 @@ def _state(page) -> dict:
 
 
 def _accept_kernel_dialog(page, report: NotebookReport) -> None:
-    """A slow first kernel start can make JupyterLab ask which kernel to use: accept its choice."""
+    """A slow first kernel start can make JupyterLab ask which kernel to use. Choose the kernel
+    already running for this notebook (the session created beforehand) when the dialog offers
+    it, else JupyterLab's own choice; accept."""
     dialog = page.locator(".jp-Dialog")
-    if dialog.count() and dialog.first.is_visible():
-        report.notes.append(f"accepted dialog: {dialog.first.inner_text()[:200]!r}")
-        page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").first.click()
+    if not (dialog.count() and dialog.first.is_visible()):
+        return
+    name = Path(report.notebook).name
+    chosen = page.evaluate(
+        """(name) => {
+          const select = document.querySelector('.jp-Dialog select');
+          if (!select) return '';
+          const mine = [...select.options].find((o) => o.text.startsWith(name + ' ('));
+          if (!mine) return '';
+          select.value = mine.value;
+          select.dispatchEvent(new Event('change', {bubbles: true}));
+          return mine.text;
+        }""",
+        name,
+    )
+    report.notes.append(
+        f"accepted dialog {dialog.first.inner_text()[:120]!r} with {chosen or 'its default'!r}"
+    )
+    page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").first.click()
 
 
 def _wait(page, predicate, timeout: float, what: str, report: NotebookReport) -> bool:
@@ -364,6 +382,24 @@ def _wait(page, predicate, timeout: float, what: str, report: NotebookReport) ->
             return True
         page.wait_for_timeout(250)
     report.problems.append(f"timed out after {timeout:.0f} s waiting for {what}")
+    return False
+
+
+def _wait_idle(page, report: NotebookReport, timeout: float, steady: float = 1.5) -> bool:
+    """Wait until the kernel has been idle, with no dialog open, for `steady` seconds."""
+    since = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _accept_kernel_dialog(page, report)
+        dialog = page.locator(".jp-Dialog")
+        if _state(page)["kernel"] == "idle" and not (dialog.count() and dialog.first.is_visible()):
+            since = since or time.monotonic()
+            if time.monotonic() - since >= steady:
+                return True
+        else:
+            since = None
+        page.wait_for_timeout(250)
+    report.problems.append(f"timed out after {timeout:.0f} s waiting for the kernel to start")
     return False
 
 
@@ -417,7 +453,23 @@ def _move_slider(page, cell, index: int, report: NotebookReport, stem: str) -> N
 
 
 def check_notebook(page, server: LabServer, relpath: str) -> NotebookReport:
-    """Open `relpath` in JupyterLab, Run All, and report every problem a learner would see."""
+    """Open `relpath` in JupyterLab, Run All, and report every problem a learner would see.
+
+    If JupyterLab asked which kernel to use and the run then had problems, the notebook is
+    opened and run once more in a fresh page (the first attempt's problems become notes): a
+    kernel changed in the middle of Run All loses the queued cells, which says nothing about
+    the notebook."""
+    report = _check_once(page, server, relpath)
+    if report.problems and any(n.startswith("accepted dialog") for n in report.notes):
+        server.stop_sessions()
+        fresh = page.context.new_page()
+        retry = _check_once(fresh, server, relpath)
+        retry.notes = [f"first attempt: {p}" for p in report.problems] + report.notes + retry.notes
+        return retry
+    return report
+
+
+def _check_once(page, server: LabServer, relpath: str) -> NotebookReport:
     report = NotebookReport(relpath)
     start = time.monotonic()
     stem = Path(relpath).stem
@@ -431,7 +483,7 @@ def check_notebook(page, server: LabServer, relpath: str) -> NotebookReport:
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
     with contextlib.suppress(Exception):  # hide the file browser: more room for the notebook
         page.keyboard.press("Control+b")
-    if not _wait(page, lambda s: s["kernel"] == "idle", 120, "the kernel to start", report):
+    if not _wait_idle(page, report, 120):
         return report
     _run_menu(page, "Run All Cells")
     # every code cell queued ([*]) and then numbered, the kernel idle again
