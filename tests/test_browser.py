@@ -413,7 +413,7 @@ def _run_menu(page, item: str) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).first.click()
 
 
-def _move_slider(page, cell, index: int, report: NotebookReport, stem: str) -> None:
+def _move_slider(page, cell, index: int, report: NotebookReport, stem: str, wait: float) -> None:
     """Move the cell's first slider one step; the cell's output must change, without errors."""
     slider = cell.locator(".widget-slider").first
     readout = slider.locator(".widget-readout")
@@ -432,7 +432,7 @@ def _move_slider(page, cell, index: int, report: NotebookReport, stem: str) -> N
     if not moved:
         report.problems.append(f"cell {index}: its slider did not move (readout stayed {value!r})")
         return
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait
     after = before
     while time.monotonic() < deadline:
         page.wait_for_timeout(250)
@@ -452,24 +452,27 @@ def _move_slider(page, cell, index: int, report: NotebookReport, stem: str) -> N
     report.screenshots.append(shot)
 
 
-def check_notebook(page, server: LabServer, relpath: str) -> NotebookReport:
-    """Open `relpath` in JupyterLab, Run All, and report every problem a learner would see.
+def check_notebook(
+    page, server: LabServer, relpath: str, change_wait: float = 30.0
+) -> NotebookReport:
+    """Open `relpath` in JupyterLab, Run All, and report every problem a learner would see;
+    a moved slider's cell must change what it shows within `change_wait` seconds.
 
     If JupyterLab asked which kernel to use and the run then had problems, the notebook is
     opened and run once more in a fresh page (the first attempt's problems become notes): a
     kernel changed in the middle of Run All loses the queued cells, which says nothing about
     the notebook."""
-    report = _check_once(page, server, relpath)
+    report = _check_once(page, server, relpath, change_wait)
     if report.problems and any(n.startswith("accepted dialog") for n in report.notes):
         server.stop_sessions()
         fresh = page.context.new_page()
-        retry = _check_once(fresh, server, relpath)
+        retry = _check_once(fresh, server, relpath, change_wait)
         retry.notes = [f"first attempt: {p}" for p in report.problems] + report.notes + retry.notes
         return retry
     return report
 
 
-def _check_once(page, server: LabServer, relpath: str) -> NotebookReport:
+def _check_once(page, server: LabServer, relpath: str, change_wait: float) -> NotebookReport:
     report = NotebookReport(relpath)
     start = time.monotonic()
     stem = Path(relpath).stem
@@ -526,7 +529,7 @@ def _check_once(page, server: LabServer, relpath: str) -> NotebookReport:
     cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
     for i, cell in enumerate(state["cells"]):
         if cell["sliders"] and want_widgets[i]:
-            _move_slider(page, cells.nth(i), i, report, stem)
+            _move_slider(page, cells.nth(i), i, report, stem, change_wait)
     # errors a callback raised while the sliders moved
     for i, (cell, had_stderr) in enumerate(zip(_state(page)["cells"], stored_stderr, strict=True)):
         if cell["stderr"] and not had_stderr:
@@ -701,7 +704,8 @@ class TestNegativeControl:
 def broken_widgets_are_caught(lab, page):
     (lab.root / "broken").mkdir(exist_ok=True)
     index = broken_notebook(lab.root / "broken" / "99_broken_widgets.ipynb")
-    report = check_notebook(page, lab, "broken/99_broken_widgets.ipynb")
+    # 10 s for an output to change: the working widgets here answer in well under a second
+    report = check_notebook(page, lab, "broken/99_broken_widgets.ipynb", change_wait=10.0)
     lab.stop_sessions()
 
     def about(name: str) -> list[str]:
