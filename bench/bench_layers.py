@@ -166,14 +166,15 @@ def bench_layers(cells, dtypes, sizes, runs: int, budget: float) -> dict:
                     "max_rel_error": err,
                     "when": report.stamp(),
                 }
-                # the ratio of medians; pairs run back to back, so also their median ratio
+                # The figure: the median of the ratios of runs made back to back (a burst of load
+                # hits both runs of a pair); the ratio of the two medians is kept beside it.
                 e["ratio"] = e["ours_ms"] / e["torch_ms"]
                 e["pair_ratio"] = statistics.median(x / y for x, y in zip(ta, tb, strict=True))
                 limit, stretch = report.ratio_targets(cell, dtype, size)
-                ok = "ok" if e["ratio"] <= limit else "MISS"
+                ok = "ok" if e["pair_ratio"] <= limit else "MISS"
                 print(
                     f"{cell.upper():4s} {dtype}  {size!s:20s} ours {e['ours_ms']:9.2f} ms  "
-                    f"torch {e['torch_ms']:9.2f} ms  ratio {e['ratio']:5.2f} (pairs {e['pair_ratio']:4.2f})"
+                    f"torch {e['torch_ms']:9.2f} ms  ratio {e['pair_ratio']:5.2f} (of medians {e['ratio']:4.2f})"
                     f"  target {limit:.1f} {ok:4s}  err {err:.0e}  runs {len(ta)}",
                     flush=True,
                 )
