@@ -1,0 +1,32 @@
+"""The repository passes `ruff check` (configuration in pyproject.toml), notebooks included."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def ruff_command() -> list[str]:
+    exe = Path(sys.executable).with_name("ruff")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("ruff")
+    return [found] if found else [sys.executable, "-m", "ruff"]
+
+
+def test_ruff_check_passes():
+    out = subprocess.run(
+        [*ruff_command(), "check", "--no-cache", "--output-format=concise", "."],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, (
+        f"ruff check found problems (fix them with `.venv/bin/ruff check --fix PATH`):\n"
+        f"{out.stdout}{out.stderr}"
+    )
