@@ -69,6 +69,11 @@ MISTAKES = [
         "tanh'(a_t) is 1 - h_t**2 (one minus the square), not (1 - h_t)**2.",
     ),
     Mistake(
+        "tanh' as 1 - h_t",
+        _backward(lambda dh, h, hp: dh * (1 - h)),
+        "tanh'(a_t) is 1 - h_t**2: the square is missing.",
+    ),
+    Mistake(
         "tanh' from h_prev",
         _backward(lambda dh, h, hp: dh * (1 - hp**2)),
         "tanh' is taken at h_prev: off by one in time. The derivative of h_t = tanh(a_t) is 1 - h_t**2.",
