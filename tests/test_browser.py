@@ -205,7 +205,7 @@ def stop_process_group(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "results")):
+def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "results")):
     """Copy `folders` of the repo into a throwaway root and serve it with ``make lab``'s command."""
     root = tmp / "root"
     root.mkdir()
