@@ -57,7 +57,8 @@ def answered(exercise: Path, answers: dict[str, str], extra_cell: str | None = N
 
 @pytest.fixture
 def source(tmp_path) -> Path:
-    """The course's exercises 02 and 03 (a fixed set: lessons adding exercises change nothing)."""
+    """The course's exercises 02 and 03 (rnn_step_forward, rnn_forward; softmax_cross_entropy,
+    output_forward): the expectations below list exactly these."""
     folder = tmp_path / "exercises"
     folder.mkdir()
     for name in (HIDDEN, OUTPUTS):
@@ -83,7 +84,12 @@ def test_mixed_work_is_graded_and_left_byte_identical(source, tmp_path):
 
     assert snapshot(work) == before, "progress modified the learner's work/"
     got = by_exercise(table)
-    assert list(got) == ["rnn_step_forward", "rnn_forward", "softmax_cross_entropy"]
+    assert list(got) == [
+        "rnn_step_forward",
+        "rnn_forward",
+        "softmax_cross_entropy",
+        "output_forward",
+    ]
     assert got["rnn_step_forward"][:3] == ("passed", 2.0, 2.0)
     assert got["rnn_step_forward"][3] == ""
     assert got["rnn_forward"][:3] == ("not started", 0.0, 3.0)
@@ -92,7 +98,8 @@ def test_mixed_work_is_graded_and_left_byte_identical(source, tmp_path):
     assert (status, points, max_points) == ("failed", 0.0, 3.0)
     assert message  # the checker's explanation, passed on
     assert any("ZeroDivisionError" in n for n in table.notes[OUTPUTS]), table.notes
-    assert table.summary == "1 of 3 exercises pass; 1 failed; 1 not started."
+    assert got["output_forward"][:3] == ("not started", 0.0, 2.0)
+    assert table.summary == "1 of 4 exercises pass; 1 failed; 2 not started."
     text = table.text(details=True)
     assert "✓ rnn_step_forward" in text and "✗ softmax_cross_entropy" in text
     assert "ZeroDivisionError" in text and "my_scratch" not in text
@@ -121,6 +128,7 @@ def test_untouched_copies_need_no_kernel_and_agree_with_grading(source, tmp_path
         ("rnn_step_forward", NOT_STARTED),
         ("rnn_forward", NOT_STARTED),
         ("softmax_cross_entropy", NO_COPY),
+        ("output_forward", NO_COPY),
     ]
     assert [(r.name, r.status, r.message) for r in quick.rows] == [
         (r.name, r.status, r.message) for r in graded.rows
@@ -135,7 +143,8 @@ def test_command_prints_the_table(source, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "02_hidden_state.ipynb" in out and "- rnn_forward" in out and "no copy" in out
     assert "· softmax_cross_entropy" in out
-    assert out.rstrip().endswith("0 of 3 exercises pass; 1 not started; 2 no copy.")
+    assert "· output_forward" in out
+    assert out.rstrip().endswith("0 of 4 exercises pass; 2 not started; 2 no copy.")
 
 
 def test_missing_work_folder_is_explained(source, tmp_path, capsys):
@@ -152,8 +161,8 @@ def test_html_table_has_every_exercise(source, tmp_path):
     work.mkdir()
     shutil.copy2(source / HIDDEN, work / HIDDEN)
     page = progress(work, source)._repr_html_()
-    assert page.count("<tr>") == 1 + 3  # header + one row per exercise
-    for name in ("rnn_step_forward", "rnn_forward", "softmax_cross_entropy"):
+    assert page.count("<tr>") == 1 + 4  # header + one row per exercise
+    for name in ("rnn_step_forward", "rnn_forward", "softmax_cross_entropy", "output_forward"):
         assert f"<code>{name}</code>" in page
 
 
