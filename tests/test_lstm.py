@@ -265,6 +265,8 @@ def test_init_lstm():
         (3, 7, 4, 5, 2),
         (2, 9, 3, 16, 7),
         (1, 1, 2, 3, 1),
+        (20, 30, 3, 24, None),  # N*H > 256: the exp-based tanh path
+        (20, 30, 3, 24, 8),
     ],
 )
 def test_matches_torch_lstm(torch, N, T, D, H, P):

@@ -19,7 +19,7 @@ else:
     )
 
 pytestmark = pytest.mark.torch
-SIZES = [(1, 1, 1, 1), (1, 25, 6, 10), (3, 7, 4, 5), (8, 12, 3, 16)]
+SIZES = [(1, 1, 1, 1), (1, 25, 6, 10), (3, 7, 4, 5), (8, 12, 3, 16), (20, 30, 3, 24)]
 
 
 @pytest.fixture(autouse=True)
