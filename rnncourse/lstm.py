@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse.rnn import _tanh_into  # tanh from exp, for the sequence functions
+
 __all__ = [
     "sigmoid",
     "lstm_step_forward",
@@ -204,18 +206,6 @@ def _gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
     s = np.full(4 * H, -1.0, dtype=dtype)
     s[2 * H : 3 * H] = -2.0
     return s  # (4H,)
-
-
-def _tanh_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = tanh(a) = 2 / (1 + exp(-2a)) - 1 (faster than np.tanh except on tiny arrays)."""
-    if a.size <= 256:
-        return np.tanh(a, out=out)
-    np.multiply(a, -2.0, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    np.divide(2.0, out, out=out)
-    out -= 1.0
-    return out
 
 
 def _sum_over_rows(da: np.ndarray, a: np.ndarray) -> np.ndarray:
