@@ -1,4 +1,4 @@
-"""Benchmark: how long every notebook takes to run, against the contract's budgets (issue 9).
+"""Benchmark: how long `import rnncourse` and every notebook take, against the contract's budgets.
 
     python bench/bench_notebooks.py                       # notebooks/, solutions/, exercises/
     python bench/bench_notebooks.py notebooks/07_lstm.ipynb
@@ -12,6 +12,9 @@ the kernel's own CPU time (read by one extra cell appended to the in-memory copy
 what the notebook costs when the machine is busy with other work. Results go
 to bench/results.json (the "notebooks" section); bench/RESULTS.md and bench/results.png are
 regenerated.
+
+First it times a fresh `python -c "import rnncourse"` (CPU time of the process, interpreter start
+included, best of 9) beside `python -c "import numpy"`, which is most of it (the "import" section).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -106,6 +111,33 @@ def run_one(path: Path, ex, timeout: int) -> tuple[float, float | None, str]:
     return time.perf_counter() - start, _kernel_cpu(nb), status
 
 
+IMPORT_BUDGET = 0.3  # seconds, CONTRACT.md
+
+
+def import_cpu_seconds(module: str, repeats: int = 9) -> float:
+    """Best CPU time (user + system) of a fresh `python -c "import <module>"` over ``repeats``
+    runs, after one warm-up run that writes the .pyc files, as a learner's second import finds."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    best = float("inf")
+    for i in range(repeats + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, env=env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if i:
+            best = min(best, cpu)
+    return best
+
+
+def bench_import() -> dict:
+    ours, numpy_only = import_cpu_seconds("rnncourse"), import_cpu_seconds("numpy")
+    print(
+        f"{ours:7.3f} s  import rnncourse (numpy alone {numpy_only:.3f} s; budget {IMPORT_BUDGET} s)",
+        flush=True,
+    )
+    return {"rnncourse": ours, "numpy": numpy_only, "budget": IMPORT_BUDGET, "when": report.stamp()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("paths", nargs="*", type=Path, help="default: every notebook of the course")
@@ -116,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         for folder in ("notebooks", "solutions", "exercises")
         for p in sorted((ROOT / folder).glob("*.ipynb"))
     ]
+    report.save({"import": bench_import()})
     ex = _executor()
     load = (
         " ".join(Path("/proc/loadavg").read_text().split()[:3])

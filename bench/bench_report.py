@@ -142,6 +142,18 @@ def summary_rows(data: dict) -> list[tuple[str, str, str, str, str, str]]:
                     f"{_holds(e['ours_us'], s)} (scaled: {_holds(scaled, s)})",
                 )
             )
+    imp = data.get("import")
+    if imp:
+        rows.append(
+            (
+                "`import rnncourse`, CPU s, fresh process, best of 9",
+                f"{imp['rnncourse']:.3f} s (numpy alone: {imp['numpy']:.3f} s)",
+                f"{imp['budget']:.1f} s",
+                _holds(imp["rnncourse"], imp["budget"]),
+                "-",
+                "-",
+            )
+        )
     nbs = data.get("notebooks", {})
     if nbs.get("items"):
         for key, what in (("seconds", "wall-clock"), ("cpu", "kernel CPU time")):

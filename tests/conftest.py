@@ -27,13 +27,17 @@ the markers say at a glance what a test needs. Tests that execute notebooks (nbc
 Notebook time budgets
 ---------------------
 When notebooks are collected by nbval (``--nbval`` / ``--nbval-lax``, as the test command does),
-each notebook gets one extra item, ``<notebook>::time-budget``, that runs after its last cell and
-fails if the notebook (kernel start + every cell) took longer than the contract's budget. A table of
-all notebooks' times is printed at the end of the run, and the whole course's total is checked too.
-Budgets are judged on the CPU time of the notebook's kernel process: on an idle machine that is
-its wall time, and unlike wall time it does not grow when other work shares the two cores (the
-table shows wall time beside it). ``RNNCOURSE_BUDGET_CLOCK=wall`` judges on wall time instead;
-``RNNCOURSE_BUDGET_FACTOR`` scales every budget (e.g. 2 on a slow laptop; 0 = report only).
+the time of every notebook (kernel start + every cell) is measured and a table of all notebooks'
+times against the contract's budgets is printed at the end of the run, with the whole course's
+total. Times are the CPU time of the notebook's kernel process: on an idle machine that is its wall
+time, and unlike wall time it does not grow when other work shares the two cores (the table shows
+wall time beside it). ``RNNCOURSE_BUDGET_CLOCK=wall`` reports wall time instead.
+
+By default the budgets are reported, not enforced: they are performance targets, and a test that
+fails when a neighbour on a shared machine is busy is not a test of the course (the benchmark,
+``make bench``, measures them on a quiet machine). ``RNNCOURSE_BUDGET_FACTOR=F`` (F > 0) enforces
+every budget times F: each notebook over it, and the course's total, is reported as a failure.
+Endless loops are caught by nbval's per-cell timeout, which the test command sets.
 Files in ``exercises/`` are compared lax (``--nbval-lax`` semantics) even in a ``--nbval`` run.
 Notebooks under ``tests/`` or ``rnncourse/`` are test data and never collected by nbval.
 """
@@ -175,14 +179,15 @@ def budget_for(relpath: str) -> float | None:
 
 
 def budget_factor() -> float:
+    """0 (the default): budgets are reported only; F > 0: enforced, each scaled by F."""
     try:
-        return float(os.environ.get("RNNCOURSE_BUDGET_FACTOR", "1"))
+        return max(0.0, float(os.environ.get("RNNCOURSE_BUDGET_FACTOR", "0")))
     except ValueError:
-        return 1.0
+        return 0.0
 
 
 def budget_clock() -> str:
-    """Which time budgets judge: "cpu" (default) or "wall" (RNNCOURSE_BUDGET_CLOCK)."""
+    """Which clock the budgets table reports: "cpu" (default) or "wall" (RNNCOURSE_BUDGET_CLOCK)."""
     return "wall" if os.environ.get("RNNCOURSE_BUDGET_CLOCK", "cpu").lower() == "wall" else "cpu"
 
 
@@ -212,41 +217,33 @@ def _nbval_file_class():
     return IPyNbFile
 
 
-class BudgetItem(pytest.Item):
-    """Runs after a notebook's last cell; fails if the notebook took longer than its budget."""
+def over_budget(times: dict[str, tuple[float, float, float | None]], factor: float) -> list[str]:
+    """What breaks the enforced budgets (none when ``factor`` is 0): one message per notebook over
+    its budget x factor, and one for the whole course over its budget x factor.
 
-    def __init__(self, *, notebook: str, budget: float | None, **kwargs):
-        super().__init__(**kwargs)
-        self.notebook = notebook
-        self.budget = budget
-
-    def runtest(self) -> None:
-        wall = _ELAPSED.get(self.notebook, 0.0)
-        cpu = kernel_cpu_seconds(self.parent)
-        judged = wall if cpu is None or budget_clock() == "wall" else cpu
-        clock = "wall" if judged is wall else "CPU"
-        factor = budget_factor()
-        self.user_properties.append(("notebook_seconds", round(judged, 3)))
-        self.user_properties.append(("notebook_wall", round(wall, 3)))
-        self.user_properties.append(("notebook_budget", self.budget))
-        if self.budget is not None and factor > 0 and judged > self.budget * factor:
-            raise BudgetExceeded(
-                f"{self.notebook} took {judged:.1f} s of kernel {clock} time ({wall:.1f} s wall);"
-                f" its budget is {self.budget * factor:.0f} s (CONTRACT.md, time budgets). Move long"
-                " work to a command with committed results, or make it faster."
-            )
-
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, BudgetExceeded):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
-    def reportinfo(self):
-        return self.path, None, f"{self.notebook}::time-budget"
-
-
-class BudgetExceeded(Exception):
-    pass
+    >>> over_budget({"notebooks/01_x.ipynb": (25.0, 30.0, 20.0)}, 0.0)
+    []
+    >>> over_budget({"notebooks/01_x.ipynb": (25.0, 30.0, 20.0)}, 2.0)
+    []
+    >>> over_budget({"notebooks/01_x.ipynb": (25.0, 30.0, 20.0)}, 1.0)[0].split(";")[0]
+    'notebooks/01_x.ipynb took 25.0 s of kernel time (30.0 s wall)'
+    """
+    if factor <= 0:
+        return []
+    problems = [
+        f"{nb} took {judged:.1f} s of kernel time ({wall:.1f} s wall); its budget is"
+        f" {budget * factor:.0f} s (CONTRACT.md, time budgets). Move long work to a command with"
+        " committed results, or make it faster."
+        for nb, (judged, wall, budget) in sorted(times.items())
+        if budget is not None and judged > budget * factor
+    ]
+    total = sum(t for t, _, _ in times.values())
+    if total > TOTAL_BUDGET * factor:
+        problems.append(
+            f"all {len(times)} notebooks together took {total:.0f} s; the course's budget"
+            f" is {TOTAL_BUDGET * factor:.0f} s (CONTRACT.md, time budgets)"
+        )
+    return problems
 
 
 _ELAPSED: dict[str, float] = {}  # notebook relpath -> seconds, where its cells ran
@@ -272,74 +269,67 @@ class BudgetPlugin:
             return
         from nbval.plugin import find_comment_markers, find_metadata_tags
 
-        out = []
-        last_parent = None
         for item in items:
             parent = item.parent
-            if last_parent is not None and parent is not last_parent:
-                out.append(_budget_item(last_parent))
-                last_parent = None
-            out.append(item)
-            if isinstance(parent, file_cls):
-                last_parent = parent
-                if _relpath(parent.path).startswith("exercises/") and hasattr(item, "options"):
+            if isinstance(parent, file_cls) and hasattr(item, "options"):
+                if _relpath(parent.path).startswith("exercises/"):
                     # exercises are committed without outputs: compare only where a cell asks
                     explicit = dict(find_metadata_tags(item.cell.metadata))
                     explicit.update(dict(find_comment_markers(item.cell.source)))
                     if "check" not in explicit:
                         item.options["check"] = False
-        if last_parent is not None:
-            out.append(_budget_item(last_parent))
-        items[:] = out
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        # after a notebook's last cell, before nbval shuts its kernel down: measure the notebook
+        file_cls = _nbval_file_class()
+        parent = item.parent
+        if file_cls is not None and isinstance(parent, file_cls):
+            if nextitem is None or nextitem.parent is not parent:
+                nb = _relpath(parent.path)
+                wall = _ELAPSED.get(nb, 0.0)
+                cpu = kernel_cpu_seconds(parent)
+                judged = wall if cpu is None or budget_clock() == "wall" else cpu
+                item.user_properties.append(("notebook_seconds", round(judged, 3)))
+                item.user_properties.append(("notebook_wall", round(wall, 3)))
+                item.user_properties.append(("notebook_budget", budget_for(nb)))
+        yield
 
     def pytest_runtest_logreport(self, report) -> None:
         path, _, rest = report.nodeid.partition("::")
         if not path.endswith(".ipynb") or not rest:
             return
         nb = _relpath(path)
-        if rest == "time-budget":
-            props = dict(report.user_properties)
-            if report.when == "call" and "notebook_seconds" in props:
-                self.times[nb] = (
-                    props["notebook_seconds"],
-                    props.get("notebook_wall", props["notebook_seconds"]),
-                    props["notebook_budget"],
-                )
+        props = dict(report.user_properties)
+        if report.when == "teardown" and "notebook_seconds" in props:
+            self.times[nb] = (
+                props["notebook_seconds"],
+                props.get("notebook_wall", props["notebook_seconds"]),
+                props["notebook_budget"],
+            )
         else:  # a cell of `nb`, in the process that runs it: add setup + call + teardown
             _ELAPSED[nb] = _ELAPSED.get(nb, 0.0) + report.duration
 
-    def total_problem(self) -> str | None:
-        total = sum(t for t, _, _ in self.times.values())
-        factor = budget_factor()
-        if factor > 0 and total > TOTAL_BUDGET * factor:
-            return (
-                f"all {len(self.times)} notebooks together took {total:.0f} s; the course's budget"
-                f" is {TOTAL_BUDGET * factor:.0f} s (CONTRACT.md, time budgets)"
-            )
-        return None
-
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session, exitstatus) -> None:
-        # xdist workers send their reports to the controller, which judges the total
+        # xdist workers send their reports to the controller, which judges the budgets
         if not self.times or hasattr(session.config, "workerinput"):
-            return
-        problem = self.total_problem()
-        if problem is None:
             return
         from _pytest.reports import TestReport
 
-        report = TestReport(
-            nodeid="notebooks::total-time-budget",
-            location=("notebooks", None, "total-time-budget"),
-            keywords={},
-            outcome="failed",
-            longrepr=problem,
-            when="call",
-        )
-        session.config.hook.pytest_runtest_logreport(report=report)
-        session.testsfailed += 1
-        if session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        for problem in over_budget(self.times, budget_factor()):
+            report = TestReport(
+                nodeid="notebooks::time-budget",
+                location=("notebooks", None, "time-budget"),
+                keywords={},
+                outcome="failed",
+                longrepr=problem,
+                when="call",
+            )
+            session.config.hook.pytest_runtest_logreport(report=report)
+            session.testsfailed += 1
+            if session.exitstatus == 0:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         if not self.times or hasattr(config, "workerinput"):
@@ -350,15 +340,17 @@ class BudgetPlugin:
         def row(name: str, seconds: float, wall: float, budget: float | None) -> None:
             if budget is None:
                 status, budget_txt = "no budget", "-"
-            elif factor <= 0:
-                status, budget_txt = "report only", f"({budget:.0f})"
             else:
-                status = "OVER" if seconds > budget * factor else "ok"
-                budget_txt = f"{budget * factor:.0f}"
+                limit = budget * (factor or 1.0)
+                status = "OVER" if seconds > limit else "within"
+                if factor <= 0:
+                    status += " (reported)"
+                budget_txt = f"{limit:.0f}"
             tr.write_line(f"{name:<46} {seconds:8.1f} {wall:8.1f} {budget_txt:>7}  {status}")
 
         clock = "wall" if budget_clock() == "wall" else "kernel CPU"
-        tr.write_sep("=", f"notebook time budgets, judged on {clock} time (seconds)")
+        how = f"enforced x{factor:g}" if factor > 0 else "reported, not enforced"
+        tr.write_sep("=", f"notebook times in seconds ({clock} time) vs budgets, {how}")
         tr.write_line(f"{'notebook':<46} {'judged':>8} {'wall':>8} {'budget':>7}  status")
         for nb in sorted(self.times):
             row(nb, *self.times[nb])
@@ -375,11 +367,6 @@ def _relpath(path) -> str:
         return p.resolve().relative_to(REPO).as_posix()
     except ValueError:
         return p.as_posix()
-
-
-def _budget_item(parent) -> BudgetItem:
-    rel = _relpath(parent.path)
-    return BudgetItem.from_parent(parent, name="time-budget", notebook=rel, budget=budget_for(rel))
 
 
 def pytest_configure(config) -> None:

