@@ -138,7 +138,7 @@ def test_grade_a_hostile_class(tmp_path, capsys):
         "grade", str(folder), "--source", str(source),
         "--json", str(tmp_path / "grades.json"), "--csv", str(tmp_path / "grades.csv"),
         "--feedback", str(out), "--workers", "2",
-        "--cell-timeout", "10", "--call-timeout", "2", "--total-timeout", "90", "--memory-mb", "2048",
+        "--cell-timeout", "10", "--call-timeout", "5", "--total-timeout", "90", "--memory-mb", "2048",
     ]  # fmt: skip
     assert cli_main(argv) == 0
     assert _digest(folder) == before, "submissions must never be modified"
@@ -194,7 +194,7 @@ def test_grade_notebook_returns_per_exercise_status(tmp_path):
     ).source = "def rnn_forward(x, h0, W_xh, W_hh, b_h):\n    raise NotImplementedError()"
     path = tmp_path / "02_hidden_state.ipynb"
     nbformat.write(nb, path)
-    entry = grade_notebook(path, REPO / "exercises", limits=Limits(cell_timeout=10, call_timeout=2))
+    entry = grade_notebook(path, REPO / "exercises", limits=Limits(cell_timeout=10, call_timeout=5))
     assert entry["source"].endswith("exercises/02_hidden_state.ipynb")
     assert {k: v["status"] for k, v in entry["exercises"].items()} == {
         "test_rnn_step_forward": "passed",

@@ -72,7 +72,7 @@ def test_every_spec_mistake_is_rejected_with_its_own_hint(name):
     [pytest.param(e, f, h, id=f"{e}: {n}") for e, n, f, h in mutants.MUTANTS],
 )
 def test_mutant_rejected_with_specific_hint(exercise, fn, expected):
-    report = grade_function(fn, exercise, timeout=0.5)
+    report = grade_function(fn, exercise, timeout=10.0)
     assert not report.passed
     assert expected in report.summary(), report.summary()
     assert expected in report.text()
