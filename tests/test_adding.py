@@ -266,3 +266,19 @@ def test_cli_resume_reuses_finished_runs_and_matches_a_fresh_grid(tmp_path):
     assert meta["runs"] == fresh_runs
     with pytest.raises(SystemExit, match="other settings"):
         main(["--T", "4", *common, "--lr", "0.5", "--out", str(part), "--resume"])
+
+
+def test_cli_parallel_grid_matches_a_serial_one(tmp_path):
+    common = ["--T", "4", "5", "--seeds", "0", "1", "--iters", "4", "--H", "3", "--eval-every", "2"]
+    serial, parallel = tmp_path / "serial.csv", tmp_path / "parallel.csv"
+    assert main([*common, "--out", str(serial)]) == 0
+    assert main([*common, "--out", str(parallel), "--jobs", "2"]) == 0
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    assert drop(load_grid(parallel)) == drop(load_grid(serial))
+    runs = [json.loads(p.with_suffix(".json").read_text())["runs"] for p in (serial, parallel)]
+    assert runs[0] == runs[1]
+    assert [(r["T"], r["cell"], r["seed"]) for r in load_grid(parallel)][:3] == [
+        (4, "rnn", 0),
+        (4, "rnn", 1),
+        (4, "lstm", 0),
+    ]

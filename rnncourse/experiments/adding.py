@@ -19,7 +19,9 @@ so the three cells trained with the same seed see exactly the same batches and t
 From the command line (writes a CSV, a JSON with the learning curves, and a figure):
 
     python -m rnncourse.experiments.adding --T 50 100 200 --seeds 0 1 2 \\
-        --out results/adding_grid.csv
+        --out results/adding_grid.csv --jobs 2
+
+(those are the defaults: ``python -m rnncourse.experiments.adding --jobs 2`` is the same).
 """
 
 from __future__ import annotations
@@ -193,6 +195,39 @@ def run_adding(
     return run
 
 
+def _grid_run(cell: str, T: int, seed: int, config: AddingConfig) -> tuple[dict, AddingRun]:
+    """One run of the grid and its table row (a module-level function, so a worker process of
+    ``run_grid(..., jobs=n)`` can run it)."""
+    t0 = time.perf_counter()
+    run = run_adding(cell, T, seed, config)
+    seconds = time.perf_counter() - t0
+    row = {
+        "cell": cell,
+        "T": T,
+        "seed": seed,
+        "solved": run.solved_at is not None,
+        "solved_at": run.solved_at if run.solved_at is not None else "",
+        "final_mse": round(run.final_mse, 6),
+        "best_mse": round(run.best_mse, 6),
+        "iters_run": run.iters[-1],
+        "n_params": run.n_params,
+        "seconds": round(seconds, 1),
+    }
+    return row, run
+
+
+# each worker process of a parallel grid uses one BLAS thread (set before it imports numpy)
+_ONE_THREAD = {
+    k: "1"
+    for k in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+    )
+}
+
+
 def run_grid(
     cells: Sequence[str],
     Ts: Sequence[int],
@@ -201,43 +236,56 @@ def run_grid(
     *,
     log: object = None,
     done: dict | None = None,
+    jobs: int = 0,
 ) -> tuple[list[dict], list[AddingRun]]:
-    """Every (T, cell, seed) run; returns (table rows, runs). ``log(row, run)`` is called
-    after each run. ``done``: {(cell, T, seed): (row, run)} already computed (``--resume``);
-    those are reused, not rerun.
+    """Every (T, cell, seed) run; returns (table rows, runs), in that order. ``log(row, run)`` is
+    called after each run (in the order they finish). ``done``: {(cell, T, seed): (row, run)}
+    already computed (``--resume``); those are reused, not rerun.
+
+    ``jobs``: 0 runs everything here, one run after another; n >= 1 runs n at once, each in a
+    fresh worker process with one BLAS thread. Every run depends only on its seed and the
+    arithmetic: with one BLAS thread the results do not depend on n. (A BLAS that splits a
+    product over several threads may round differently, and over thousands of Adam steps the
+    curves drift apart in the later digits, which is why the command line always uses workers.)
 
     A row: cell, T, seed, solved (bool), solved_at (iterations, or empty), final_mse, best_mse,
     iters_run, n_params, seconds (wall clock, for the record; not used by the lessons).
     """
     config = config or AddingConfig()
-    rows, runs = [], []
-    for T in Ts:
-        for cell in cells:
-            for seed in seeds:
-                if done and (cell, T, seed) in done:
-                    row, run = done[cell, T, seed]
-                    rows.append(row)
-                    runs.append(run)
-                    continue
-                t0 = time.perf_counter()
-                run = run_adding(cell, T, seed, config)
-                seconds = time.perf_counter() - t0
-                row = {
-                    "cell": cell,
-                    "T": T,
-                    "seed": seed,
-                    "solved": run.solved_at is not None,
-                    "solved_at": run.solved_at if run.solved_at is not None else "",
-                    "final_mse": round(run.final_mse, 6),
-                    "best_mse": round(run.best_mse, 6),
-                    "iters_run": run.iters[-1],
-                    "n_params": run.n_params,
-                    "seconds": round(seconds, 1),
-                }
-                rows.append(row)
-                runs.append(run)
-                if log is not None:
-                    log(row, run)
+    done = dict(done or {})
+    keys = [(cell, T, seed) for T in Ts for cell in cells for seed in seeds]
+    todo = [k for k in keys if k not in done]
+    results = {k: done[k] for k in keys if k in done}
+
+    def finished(key: tuple, result: tuple[dict, AddingRun]) -> None:
+        results[key] = result
+        if log is not None:
+            log(*result)
+
+    if jobs <= 0 or not todo:
+        for key in todo:
+            finished(key, _grid_run(*key, config))
+    else:
+        import multiprocessing
+        import os
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+        os.environ.update(_ONE_THREAD)  # inherited by the workers, started below
+        try:
+            context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked BLAS
+            with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context) as pool:
+                futures = {pool.submit(_grid_run, *key, config): key for key in todo}
+                for future in as_completed(futures):
+                    finished(futures[future], future.result())
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    rows = [results[k][0] for k in keys]
+    runs = [results[k][1] for k in keys]
     return rows, runs
 
 
@@ -408,6 +456,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="train every run for --iters iterations (default: stop when solved)",
     )
     ap.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="runs at once (default 1), each in a worker process with one BLAS thread; use your"
+        " number of cores. The results do not depend on it",
+    )
+    ap.add_argument(
         "--resume",
         action="store_true",
         help="reuse the runs already in --out (same settings required) and run only the rest",
@@ -418,6 +473,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="CSV path; a .json (settings + curves) and a .png are written beside it",
     )
     args = ap.parse_args(argv)
+    if args.jobs < 1:
+        ap.error(f"--jobs must be 1 or more, not {args.jobs}")
 
     config = AddingConfig(
         H=args.H,
@@ -476,7 +533,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs_so_far.append(run)
         write(rows_so_far, runs_so_far, complete=False)  # partial results survive a stop
 
-    rows, runs = run_grid(args.cells, args.T, args.seeds, config, log=log, done=done)
+    rows, runs = run_grid(
+        args.cells, args.T, args.seeds, config, log=log, done=done, jobs=args.jobs
+    )
     write(rows, runs, complete=True)
     fig = plot_grid(rows, max_iters=args.iters)
     fig.savefig(out.with_suffix(".png"), dpi=100)
