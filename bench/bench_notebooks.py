@@ -97,7 +97,7 @@ def run_one(path: Path, ex, timeout: int) -> tuple[float, float | None, str]:
             kernel_name="python3",
             resources={"metadata": {"path": str(path.parent.resolve())}},
             record_timing=False,
-            store_widget_state=False,
+            store_widget_state=True,  # needed for Output widgets (`interact`); not written back
             allow_errors=allow_errors,
         ).execute()
     except Exception as exc:  # report and go on with the next notebook

@@ -4,7 +4,7 @@
 
 Each notebook runs top to bottom in a fresh kernel started in the notebook's own folder, with
 one BLAS thread and a fixed hash seed. Cell ids are renumbered deterministically, execution
-timings are not recorded, widget state is not stored, so that a re-run of unchanged code gives
+timings are not recorded, widget state is dropped, so that a re-run of unchanged code gives
 an unchanged file. The time each notebook took is printed (not stored).
 
 Exercise notebooks (``exercises/``) are committed *without* outputs: use
@@ -63,7 +63,9 @@ def execute(path: Path, timeout: int = 600) -> float:
             kernel_name="python3",
             resources={"metadata": {"path": str(path.parent.resolve())}},
             record_timing=False,
-            store_widget_state=False,
+            # True even though the state is dropped below: nbclient needs it to route Output
+            # widgets (`interact`), and crashes with a KeyError without it
+            store_widget_state=True,
         )
         start = time.perf_counter()
         client.execute()

@@ -1,0 +1,60 @@
+"""tools/execute_notebooks.py: how lessons and solutions are executed before they are committed."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.notebooks
+
+
+def _executor():
+    spec = importlib.util.spec_from_file_location(
+        "execute_notebooks", REPO / "tools" / "execute_notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+WIDGETS = """\
+import ipywidgets as widgets
+from IPython.display import display
+
+out = widgets.Output()
+display(out)
+with out:
+    print("inside an Output widget")
+
+
+@widgets.interact(k=(0, 3))
+def square(k=2):
+    print(f"k squared is {k * k}")
+"""
+
+
+def test_widgets_execute_and_leave_no_state_behind(tmp_path):
+    # nbclient crashes on Output widgets (and so on `interact`) unless it tracks widget state;
+    # the state is still dropped, so that a re-run gives the same file
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(WIDGETS), nbformat.v4.new_code_cell("print(6 * 7)")]
+    path = tmp_path / "widgets.ipynb"
+    nbformat.write(nb, path)
+    _executor().execute(path, timeout=120)
+    first = path.read_text()
+    done = nbformat.read(path, as_version=4)
+    assert "widgets" not in done.metadata
+    assert [c.id for c in done.cells] == ["c000", "c001"]
+    assert done.cells[1].outputs[0]["text"] == "42\n"
+    views = [o for o in done.cells[0].outputs if o.output_type == "display_data"]
+    assert len(views) == 2 and all(
+        "application/vnd.jupyter.widget-view+json" in o.data for o in views
+    )
+    _executor().execute(path, timeout=120)
+    rerun = path.read_text()
+    strip = lambda text: [ln for ln in text.splitlines() if "model_id" not in ln]  # noqa: E731
+    assert strip(rerun) == strip(first), "a re-run changed more than the widgets' random ids"
