@@ -193,7 +193,7 @@ def test_gradient_norms_gru_and_plot():
 # -- committed results -----------------------------------------------------------------------
 
 GRID = REPO / "results" / "adding_grid.csv"
-GRIDS = [p for p in (GRID, REPO / "results" / "adding_grid_T200.csv") if p.exists()]
+GRIDS = [p for p in (GRID,) if p.exists()]
 
 
 def _stored_text(nb_path: Path) -> str:
@@ -213,6 +213,9 @@ def test_committed_grid_loads_and_is_complete(path):
     meta = json.loads(path.with_suffix(".json").read_text())
     assert meta["complete"] is True
     assert meta["command"].startswith("python -m rnncourse.experiments.adding")
+    if path == GRID:  # issue 6: the full grid, T in 50, 100, 200, three cells, several seeds
+        assert {50, 100, 200} <= set(meta["T"]) and len(meta["seeds"]) >= 3
+        assert set(meta["cells"]) == {"rnn", "lstm", "gru"}
     expected = {(T, c, s) for T in meta["T"] for c in meta["cells"] for s in meta["seeds"]}
     assert {(r["T"], r["cell"], r["seed"]) for r in rows} == expected
     for r, run in zip(rows, meta["runs"], strict=True):
