@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -85,29 +84,14 @@ def run_one(path: Path, ex, timeout: int) -> tuple[float, float | None, str]:
     nb = nbformat.read(path, as_version=4)
     ex.normalise(nb, clear=True)
     nb.cells.append(nbformat.v4.new_code_cell(CPU_CELL))
-    allow_errors = path.parent.name == "exercises"
-    old = {k: os.environ.get(k) for k in ex.KERNEL_ENV}
-    os.environ.update(ex.KERNEL_ENV)
     status = "ok"
     start = time.perf_counter()
     try:
-        NotebookClient(
-            nb,
-            timeout=timeout,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent.resolve())}},
-            record_timing=False,
-            store_widget_state=True,  # needed for Output widgets (`interact`); not written back
-            allow_errors=allow_errors,
-        ).execute()
+        ex.run_notebook(
+            nb, path.parent, timeout=timeout, allow_errors=path.parent.name == "exercises"
+        )
     except Exception as exc:  # report and go on with the next notebook
         status = f"failed: {type(exc).__name__}"
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return time.perf_counter() - start, _kernel_cpu(nb), status
 
 

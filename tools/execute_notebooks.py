@@ -51,9 +51,12 @@ def normalise(nb: nbformat.NotebookNode, *, clear: bool = False) -> nbformat.Not
     return nb
 
 
-def execute(path: Path, timeout: int = 600) -> float:
-    nb = nbformat.read(path, as_version=4)
-    normalise(nb, clear=True)
+def run_notebook(
+    nb: nbformat.NotebookNode, folder: Path, *, timeout: int = 600, allow_errors: bool = False
+) -> float:
+    """Run every cell of ``nb`` (in memory, outputs stored in it) in a fresh kernel started in
+    ``folder`` with the course's kernel environment; return the seconds it took, kernel start
+    included. The one way notebooks are run by this script, the benchmark and the timetable."""
     old_env = {k: os.environ.get(k) for k in KERNEL_ENV}
     os.environ.update(KERNEL_ENV)
     try:
@@ -61,21 +64,29 @@ def execute(path: Path, timeout: int = 600) -> float:
             nb,
             timeout=timeout,
             kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent.resolve())}},
+            resources={"metadata": {"path": str(folder.resolve())}},
             record_timing=False,
-            # True even though the state is dropped below: nbclient needs it to route Output
-            # widgets (`interact`), and crashes with a KeyError without it
+            # True even though normalise() drops the state: nbclient needs it to route Output
+            # widgets (`interact`), and raises a KeyError without it
             store_widget_state=True,
+            allow_errors=allow_errors,
         )
         start = time.perf_counter()
         client.execute()
-        elapsed = time.perf_counter() - start
+        return time.perf_counter() - start
     finally:
         for k, v in old_env.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    """Execute the notebook at ``path`` and write it back, normalised; return the seconds."""
+    nb = nbformat.read(path, as_version=4)
+    normalise(nb, clear=True)
+    elapsed = run_notebook(nb, path.parent, timeout=timeout)
     normalise(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)

@@ -149,30 +149,11 @@ def _peak_mb(nb: nbformat.NotebookNode) -> float | None:
 def measure(path: Path, timeout: int = 600) -> tuple[float, float | None]:
     """Seconds to start a kernel and run every cell of `path` (the file is only read), and the
     kernel's peak memory in MB (None where the OS does not say)."""
-    from nbclient import NotebookClient
-
     executor = _executor()
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
-    old = {k: os.environ.get(k) for k in executor.KERNEL_ENV}
-    os.environ.update(executor.KERNEL_ENV)
-    try:
-        client = NotebookClient(
-            nb,
-            timeout=timeout,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent)}},
-            record_timing=False,
-        )
-        start = time.perf_counter()
-        client.execute()
-        return time.perf_counter() - start, _peak_mb(nb)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    seconds = executor.run_notebook(nb, path.parent, timeout=timeout)
+    return seconds, _peak_mb(nb)
 
 
 def machine() -> dict:
