@@ -188,7 +188,7 @@ def _matches(got: dict[str, Any], other: dict[str, Any], rtol: float) -> bool:
 
 def _mistake_hint(ex: Exercise, case: Case, got: dict[str, Any], rtol: float) -> str | None:
     args = [_upcast(case.inputs[a]) for a in ex.args]
-    for mistake in ex.mistakes:
+    for mistake in [*ex.mistakes, *ex.mistake_pairs]:
         try:
             with np.errstate(all="ignore"):
                 wrong = _as_dict(ex, mistake.fn(*[_driver.copy_value(a) for a in args]))

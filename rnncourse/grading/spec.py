@@ -6,12 +6,19 @@ One module per graded function in ``rnncourse/grading/exercises/`` defines ``EXE
     Case     one set of inputs (a dict by argument name) with a group label ("float64"),
              a description ("N=3, T=4, D=5, H=2") and the sizes of its dimension letters.
     Mistake  a known wrong implementation and the hint a learner who wrote it should see.
+    mistake_factory
+             decorates a function that builds mistaken implementations from keyword flags;
+             two catalogued mistakes built by the same factory from disjoint flags are also
+             recognised together, and the learner sees both hints.
     Exercise everything ``check`` and the batch grader need to grade one function.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
+import itertools
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +26,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Case", "Exercise", "Mistake", "exercise_names", "get_exercise"]
+__all__ = [
+    "Case",
+    "Exercise",
+    "Mistake",
+    "combined_mistakes",
+    "exercise_names",
+    "get_exercise",
+    "mistake_factory",
+]
 
 
 @dataclass
@@ -59,6 +74,57 @@ class Mistake:
     hint: str
 
 
+def mistake_factory(factory: Callable[..., Callable]) -> Callable[..., Callable]:
+    """Mark ``factory`` as a builder of mistaken implementations: ``factory(**flags)`` returns
+    the function a learner with those mistakes would write, ``factory()`` the correct one.
+
+    Each built function remembers its factory and the flags it was built from, so that two
+    catalogued mistakes with disjoint flags can be combined (:func:`combined_mistakes`): a
+    learner who made both gets both hints instead of none.
+    """
+    signature = inspect.signature(factory)
+
+    @functools.wraps(factory)
+    def build(*args: Any, **kwargs: Any) -> Callable:
+        flags = dict(signature.bind(*args, **kwargs).arguments)
+        fn = factory(**flags)
+        fn.mistake_factory = build
+        fn.mistake_flags = flags
+        return fn
+
+    return build
+
+
+def combined_mistakes(mistakes: Sequence[Mistake]) -> list[Mistake]:
+    """Every pair of ``mistakes`` built by the same :func:`mistake_factory` from disjoint flags,
+    as one :class:`Mistake` whose function makes both and whose hint gives both hints.
+
+    >>> @mistake_factory
+    ... def make(sign=1, shift=0):
+    ...     return lambda x: sign * x + shift
+    >>> pair = combined_mistakes(
+    ...     [Mistake("minus", make(sign=-1), "A."), Mistake("shifted", make(shift=1), "B.")]
+    ... )
+    >>> pair[0].name, pair[0].hint, pair[0].fn(2)
+    ('minus + shifted', 'two mistakes at once: (1) A. (2) B.', -1)
+    """
+    out = []
+    for a, b in itertools.combinations(mistakes, 2):
+        factory = getattr(a.fn, "mistake_factory", None)
+        if factory is None or factory is not getattr(b.fn, "mistake_factory", None):
+            continue
+        if set(a.fn.mistake_flags) & set(b.fn.mistake_flags):
+            continue  # two settings of the same flag cannot both be made
+        out.append(
+            Mistake(
+                f"{a.name} + {b.name}",
+                factory(**a.fn.mistake_flags, **b.fn.mistake_flags),
+                f"two mistakes at once: (1) {a.hint} (2) {b.hint}",
+            )
+        )
+    return out
+
+
 @dataclass(frozen=True)
 class Exercise:
     """The grading specification of one graded function.
@@ -73,7 +139,8 @@ class Exercise:
         dims: argument/output name -> its dimension letters, e.g. {"W_xh": "H D"}.
         scalars: outputs that are real scalars (``loss``, ``total_norm``).
         time_axis: output name -> axis of time, to report the first wrong step.
-        mistakes: the catalogue of known mistakes, tried in order.
+        mistakes: the catalogue of known mistakes, tried in order; then the pairs of them
+            that :func:`combined_mistakes` can combine.
         output_hints: output name -> hint when that output alone is wrong.
         error_hints: (regex, hint) pairs searched in "ExceptionType: message" + newline +
             the learner's failing source line; the first match gives the hint.
@@ -97,6 +164,11 @@ class Exercise:
     rtol64: float = 1e-7
     rtol32: float = 1e-3
     seed: int = 20240607
+
+    @functools.cached_property
+    def mistake_pairs(self) -> list[Mistake]:
+        """:func:`combined_mistakes` of the catalogue, built once."""
+        return combined_mistakes(self.mistakes)
 
     def make_cases(self, hidden: bool = False) -> list[Case]:
         """The exercise's cases, reproducibly (a fixed seed, a different one when hidden)."""

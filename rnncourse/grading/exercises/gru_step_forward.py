@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._gates import gated_cases, sigmoid, split
-from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.gru import gru_step_forward
 
 
@@ -13,6 +13,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     return gated_cases(rng, hidden, 3, cell=False, backward=False)
 
 
+@mistake_factory
 def _gru(order="rzn", swap_z=False, cho=False, n_act=np.tanh, b_hn_inside=True, use_b_hh=True):
     """The GRU step with one mistake; ``order`` is how the learner splits the 3H blocks."""
 

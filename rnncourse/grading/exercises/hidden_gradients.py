@@ -13,7 +13,7 @@ import numpy as np
 
 from rnncourse.experiments.gradient_flow import hidden_gradients
 from rnncourse.grading.exercises._common import group, normal, sizes_for, states
-from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
@@ -28,6 +28,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     return out
 
 
+@mistake_factory
 def _chain(*, deriv="h_t", weight="W_hh", reverse_output=False, shift=False):
     """The backward recurrence with one of its parts done wrong."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._gates import gated_cases, sigmoid, split
-from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.lstm import lstm_step_backward
 
 
@@ -17,6 +17,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     return gated_cases(rng, hidden, 4, cell=True, backward=True)
 
 
+@mistake_factory
 def _back(
     *,
     via_h=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._gates import gated_cases, sigmoid, split
-from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.lstm import lstm_step_forward
 
 
@@ -13,6 +13,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     return gated_cases(rng, hidden, 4, cell=True, backward=False)
 
 
+@mistake_factory
 def _lstm(
     order="ifgo", g_act=np.tanh, cell="standard", h_tanh=True, c_tanh=False, swap_out=False, bias=1
 ):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
-from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.rnn import rnn_backward, rnn_forward
 
 OUTPUTS = ("dx", "dh0", "dW_xh", "dW_hh", "db_h")
@@ -27,6 +27,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     return out
 
 
+@mistake_factory
 def _bptt(
     *,
     recurrent=True,

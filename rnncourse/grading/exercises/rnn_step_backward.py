@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
-from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.rnn import rnn_step_backward, rnn_step_forward
 
 OUTPUTS = ("dx_t", "dh_prev", "dW_xh", "dW_hh", "db_h")
@@ -23,6 +23,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     return out
 
 
+@mistake_factory
 def _backward(
     da_of=lambda dh_t, h_t, h_prev: dh_t * (1 - h_t**2),
     *,
