@@ -14,7 +14,8 @@ to bench/results.json (the "notebooks" section); bench/RESULTS.md and bench/resu
 regenerated.
 
 First it times a fresh `python -c "import rnncourse"` (CPU time of the process, interpreter start
-included, best of 9) beside `python -c "import numpy"`, which is most of it (the "import" section).
+included, best of 9), then `from rnncourse import *` (every name loaded, numpy with them) and
+`import numpy` alone (the "import" section).
 """
 
 from __future__ import annotations
@@ -98,14 +99,14 @@ def run_one(path: Path, ex, timeout: int) -> tuple[float, float | None, str]:
 IMPORT_BUDGET = 0.3  # seconds, CONTRACT.md
 
 
-def import_cpu_seconds(module: str, repeats: int = 9) -> float:
-    """Best CPU time (user + system) of a fresh `python -c "import <module>"` over ``repeats``
+def import_cpu_seconds(statement: str, repeats: int = 9) -> float:
+    """Best CPU time (user + system) of a fresh `python -c "<statement>"` over ``repeats``
     runs, after one warm-up run that writes the .pyc files, as a learner's second import finds."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     best = float("inf")
     for i in range(repeats + 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, env=env)
+        subprocess.run([sys.executable, "-c", statement], check=True, env=env)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if i:
@@ -114,12 +115,22 @@ def import_cpu_seconds(module: str, repeats: int = 9) -> float:
 
 
 def bench_import() -> dict:
-    ours, numpy_only = import_cpu_seconds("rnncourse"), import_cpu_seconds("numpy")
+    """`import rnncourse` (the names load on first use), the whole maths loaded, numpy alone."""
+    bare = import_cpu_seconds("import rnncourse")
+    maths = import_cpu_seconds("from rnncourse import *")
+    numpy_only = import_cpu_seconds("import numpy")
     print(
-        f"{ours:7.3f} s  import rnncourse (numpy alone {numpy_only:.3f} s; budget {IMPORT_BUDGET} s)",
+        f"{bare:7.3f} s  import rnncourse (budget {IMPORT_BUDGET} s); with every name loaded"
+        f" {maths:.3f} s, numpy alone {numpy_only:.3f} s",
         flush=True,
     )
-    return {"rnncourse": ours, "numpy": numpy_only, "budget": IMPORT_BUDGET, "when": report.stamp()}
+    return {
+        "rnncourse": bare,
+        "all_names": maths,
+        "numpy": numpy_only,
+        "budget": IMPORT_BUDGET,
+        "when": report.stamp(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,6 +64,12 @@ def lower_bound(spec: str) -> str | None:
     return m.group(1) if m else None
 
 
+def upper_bound(spec: str) -> str | None:
+    """'>=4.18,<4.25' -> '4.25'; no cap -> None."""
+    m = re.search(r"<\s*([0-9][0-9A-Za-z.]*)", spec)
+    return m.group(1) if m else None
+
+
 def test_same_package_names():
     pypi = set(pyproject_requirements())
     conda, _ = conda_dependencies()
@@ -80,6 +86,16 @@ def test_same_lower_bounds(name):
     assert lower_bound(pypi_spec) is not None, f"{name}: pyproject.toml declares no lower bound"
     assert lower_bound(conda[name]) == lower_bound(pypi_spec), (
         f"{name}: environment.yml says {conda[name]!r}, pyproject.toml says {pypi_spec!r}"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(pyproject_requirements()))
+def test_same_upper_bounds(name):
+    conda, _ = conda_dependencies()
+    pypi_spec = str(pyproject_requirements()[name].specifier)
+    spec = conda.get(name, "").split("#")[0].strip()
+    assert upper_bound(spec) == upper_bound(pypi_spec), (
+        f"{name}: environment.yml says {spec!r}, pyproject.toml says {pypi_spec!r}"
     )
 
 
@@ -104,3 +120,4 @@ def test_lower_bound_parser():
     assert lower_bound("==2.13.0") == "2.13.0"
     assert lower_bound("=2.13.0=cpu_*") == "2.13.0"
     assert lower_bound("<3") is None
+    assert upper_bound("<4.25,>=4.18") == "4.25" and upper_bound(">=1.26") is None

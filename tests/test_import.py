@@ -1,4 +1,4 @@
-"""`import rnncourse` is light: numpy, a few standard-library modules and the package's own maths.
+"""`import rnncourse` is light: by itself the package only; its names, numpy and its own maths.
 
 The contract's budget (`python -c "import rnncourse"` under 0.3 s) is a performance target, so it is
 measured by the benchmark (`make bench`, "import rnncourse" in bench/RESULTS.md), not asserted
@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ("matplotlib", "ipywidgets", "IPython", "torch", "pandas", "scipy", "tqdm", "psutil")
 # standard-library packages that cost real time to import and that the maths never needs
 SLOW_STDLIB = (
@@ -21,11 +23,13 @@ SLOW_STDLIB = (
     "ssl", "subprocess", "tkinter", "unittest", "urllib", "xml", "zipfile",
 )  # fmt: skip
 
+# what the course's maths brings in: the package's names used, after numpy's own import
 PROBE = """
 import json, sys
 import numpy
 before = set(sys.modules)
 import rnncourse
+from rnncourse import *
 print(json.dumps(sorted(set(sys.modules) - before)))
 """
 
@@ -64,3 +68,40 @@ def test_import_loads_the_package_itself():
     # the probe must see the package's modules, or the tests above would pass on an empty list
     own = [m for m in modules_added() if m.split(".")[0] == "rnncourse"]
     assert {"rnncourse", "rnncourse.rnn", "rnncourse.lstm", "rnncourse.gru"} <= set(own), own
+
+
+def test_bare_import_loads_nothing_but_the_package():
+    # the names are loaded on first use: `import rnncourse` alone (the command line's start)
+    # imports no numpy at all
+    probe = (
+        "import json, sys; before = set(sys.modules); import rnncourse;"
+        " print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert out.returncode == 0, out.stderr
+    added = json.loads(out.stdout)
+    assert "numpy" not in added and "rnncourse.rnn" not in added, added
+
+
+def test_every_public_name_resolves_and_unknown_names_fail():
+    import rnncourse
+
+    for name in rnncourse.__all__:
+        assert getattr(rnncourse, name).__name__ in (name, name.lower()), name
+    assert set(rnncourse.__all__) <= set(dir(rnncourse))
+    with pytest.raises(AttributeError, match="no attribute 'rnn_fwd'"):
+        rnncourse.rnn_fwd  # noqa: B018
+    assert rnncourse.lstm.lstm_forward is rnncourse.lstm_forward  # submodules, as before
+
+
+def test_nbformat_import_does_not_build_the_rfc3987_grammar():
+    # jsonschema 4.25+ imports rfc3987-syntax, which builds a parser on import (3-4 s on every
+    # `import nbformat`); pyproject.toml caps jsonschema below 4.25 for that reason
+    probe = "import sys, nbformat; print('rfc3987_syntax' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False", "jsonschema>=4.25 is installed: see pyproject.toml"
