@@ -1,4 +1,5 @@
-"""The repository passes `ruff check` (configuration in pyproject.toml), notebooks included."""
+"""The repository passes `ruff check` and `ruff format --check` (configuration in pyproject.toml),
+notebooks included, as the pre-commit hooks leave it."""
 
 from __future__ import annotations
 
@@ -29,4 +30,17 @@ def test_ruff_check_passes():
     assert out.returncode == 0, (
         f"ruff check found problems (fix them with `.venv/bin/ruff check --fix PATH`):\n"
         f"{out.stdout}{out.stderr}"
+    )
+
+
+def test_ruff_format_leaves_the_repository_unchanged():
+    out = subprocess.run(
+        [*ruff_command(), "format", "--check", "--no-cache", "."],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, (
+        f"ruff format would change files (run `.venv/bin/ruff format PATH`):\n{out.stdout}{out.stderr}"
     )

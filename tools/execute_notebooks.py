@@ -41,10 +41,23 @@ def normalise(nb: nbformat.NotebookNode, *, clear: bool = False) -> nbformat.Not
             cell.outputs = []
             cell.execution_count = None
     nb.metadata.pop("widgets", None)
-    nb.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata.setdefault(
+        "kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"}
+    )
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     lang = nb.metadata.setdefault("language_info", {})
-    for key in ("version", "pygments_lexer", "codemirror_mode", "nbconvert_exporter", "mimetype", "file_extension"):
+    for key in (
+        "version",
+        "pygments_lexer",
+        "codemirror_mode",
+        "nbconvert_exporter",
+        "mimetype",
+        "file_extension",
+    ):
         lang.pop(key, None)
     lang["name"] = "python"
     nb.nbformat, nb.nbformat_minor = 4, 5
