@@ -110,6 +110,15 @@ def test_lab_command_is_local_with_token(bootstrap, monkeypatch):
     assert "--no-browser" not in argv
 
 
+def test_lab_kernels_get_one_blas_thread_and_a_fixed_hash_seed(bootstrap):
+    env = bootstrap.lab_env({"PATH": "/bin"}, "secret")
+    assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "1"
+    assert env["PYTHONHASHSEED"] == "0" and env["PATH"] == "/bin"
+    assert env["JUPYTER_TOKEN"] == "secret"
+    own = bootstrap.lab_env({"OPENBLAS_NUM_THREADS": "4", "JUPYTER_TOKEN": "old"}, "new")
+    assert own["OPENBLAS_NUM_THREADS"] == "4" and own["JUPYTER_TOKEN"] == "new"
+
+
 def test_browser_opens_only_with_a_display(bootstrap, monkeypatch):
     monkeypatch.setattr(bootstrap.sys, "platform", "linux")
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "RNNCOURSE_NO_BROWSER"):

@@ -218,6 +218,14 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> b
     return False
 
 
+def lab_env(environ: dict[str, str], token: str) -> dict[str, str]:
+    """The environment of the JupyterLab server, inherited by every kernel it starts: one BLAS
+    thread and a fixed hash seed, as the committed outputs were made (tools/execute_notebooks.py),
+    so a learner's run prints the numbers the lessons quote, at a steady speed. A learner's own
+    setting of these variables wins."""
+    return {**THREAD_ENV, "PYTHONHASHSEED": "0", **environ, "JUPYTER_TOKEN": token}
+
+
 def lab(args: argparse.Namespace) -> int:
     python = ensure_env(VENV)
     if not args.no_sync:
@@ -228,7 +236,7 @@ def lab(args: argparse.Namespace) -> int:
     except ValueError:
         raise SetupError(f"JUPYTER_PORT must be a port number, not {port_text!r}") from None
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
-    env = dict(os.environ, JUPYTER_TOKEN=token)
+    env = lab_env(os.environ, token)
     argv = jupyter_lab_argv(python, port, open_browser=can_open_browser() and not args.no_browser)
     say(f"starting JupyterLab on 127.0.0.1:{port} (stop it with Ctrl+C, twice)")
     proc = subprocess.Popen(argv, cwd=REPO, env=env)
