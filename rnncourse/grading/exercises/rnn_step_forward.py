@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
-from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.rnn import rnn_step_forward
 
 
@@ -34,51 +34,73 @@ def _sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
+def _identity(a):
+    return a
+
+
+def _relu(a):
+    return np.maximum(0, a)
+
+
+@mistake_factory
+def _step(act=np.tanh, W_hh_T=True, bias=1, use_x=True, use_h=True, bias_after_act=False):
+    """The step as a learner might write it; each flag is one mistake, no flags the reference.
+    (Being a mistake_factory, two of these mistakes made together are recognised too.)"""
+
+    def step(x_t, h_prev, W_xh, W_hh, b_h):
+        a = (x_t @ W_xh.T if use_x else 0) + (h_prev @ (W_hh.T if W_hh_T else W_hh) if use_h else 0)
+        if bias_after_act:
+            return act(a) + b_h
+        return act(a + bias * b_h)
+
+    return step
+
+
 MISTAKES = [
     Mistake(
         "no tanh",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: x_t @ W_xh.T + h_prev @ W_hh.T + b_h,
+        _step(act=_identity),
         "your h_t is the pre-activation a_t: apply the nonlinearity, h_t = np.tanh(a_t).",
     ),
     Mistake(
         "sigmoid instead of tanh",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: _sigmoid(x_t @ W_xh.T + h_prev @ W_hh.T + b_h),
+        _step(act=_sigmoid),
         "your h_t is sigmoid(a_t); the vanilla RNN uses tanh (values in (-1, 1)): np.tanh(a_t).",
     ),
     Mistake(
         "ReLU instead of tanh",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: np.maximum(0, x_t @ W_xh.T + h_prev @ W_hh.T + b_h),
+        _step(act=_relu),
         "your h_t is relu(a_t); this RNN uses tanh: np.tanh(a_t).",
     ),
     Mistake(
         "W_hh not transposed",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + h_prev @ W_hh + b_h),
+        _step(W_hh_T=False),
         "W_hh is used untransposed: with rows as batch entries and weights stored "
         "(out_features, in_features), the recurrent term is h_prev @ W_hh.T.",
     ),
     Mistake(
         "bias forgotten",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T),
+        _step(bias=0),
         "b_h is missing: add it to the pre-activation, a_t = x_t @ W_xh.T + h_prev @ W_hh.T + b_h.",
     ),
     Mistake(
         "bias added twice",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + 2 * b_h),
+        _step(bias=2),
         "b_h is added twice: there is one bias b_h (PyTorch's b_ih + b_hh), added once.",
     ),
     Mistake(
         "h_prev ignored",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + b_h),
+        _step(use_h=False),
         "h_t does not depend on h_prev: the recurrent term h_prev @ W_hh.T is missing.",
     ),
     Mistake(
         "x_t ignored",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(h_prev @ W_hh.T + b_h),
+        _step(use_x=False),
         "h_t does not depend on x_t: the input term x_t @ W_xh.T is missing.",
     ),
     Mistake(
         "bias inside a separate tanh",
-        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T) + b_h,
+        _step(bias_after_act=True),
         "b_h is added after the tanh: it belongs inside, h_t = tanh(... + b_h).",
     ),
 ]
