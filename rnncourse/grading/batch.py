@@ -296,7 +296,8 @@ def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | Non
             run.notes.append(f"grading stopped: {type(exc).__name__}: {str(exc)[:200]}")
             for tc in tests:
                 entry["exercises"].setdefault(
-                    tc.grade_id, _entry(tc, "error", f"not graded: {type(exc).__name__}")
+                    tc.grade_id,
+                    _entry(tc, "error", f"not graded: {type(exc).__name__}: {str(exc)[:200]}"),
                 )
         finally:
             if kernel is not None:

@@ -21,6 +21,7 @@ from rnncourse.grading import _driver
 __all__ = ["Kernel", "driver_code", "in_own_thread", "setup_code"]
 
 DRIVER_SOURCE = Path(_driver.__file__).read_text(encoding="utf-8")
+START_ATTEMPTS = 3  # kernel starts tried before a submission is reported as not graded
 
 
 class Kernel:
@@ -43,14 +44,35 @@ class Kernel:
             }
         )
         env["MPLBACKEND"] = "Agg"
-        self.km = KernelManager(kernel_name="python3")
-        # the kernel's own stdout/stderr (os.write(1, ...), C-level prints) go nowhere
-        self.km.start_kernel(
-            cwd=str(workdir), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=limits.startup_timeout)
+        # A kernel that dies at start is retried with new ports: jupyter_client picks free TCP
+        # ports before the kernel binds them, so kernels started at the same moment (a room's
+        # notebooks graded in parallel) can race for one and the loser exits at once.
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self.km = KernelManager(kernel_name="python3")
+            self.kc = None
+            try:
+                # the kernel's own stdout/stderr (os.write(1, ...), C-level prints) go nowhere
+                self.km.start_kernel(
+                    cwd=str(workdir), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+                self.kc = self.km.client()
+                self.kc.start_channels()
+                self.kc.wait_for_ready(timeout=limits.startup_timeout)
+                return
+            except RuntimeError:  # "Kernel died before replying" / "didn't respond in N s"
+                self._discard()
+                if attempt == START_ATTEMPTS:
+                    raise
+
+    def _discard(self) -> None:
+        """Stop a kernel that failed to start, quietly."""
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=True)
+        except Exception:
+            pass
 
     def alive(self) -> bool:
         return self.km.is_alive()
