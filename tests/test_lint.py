@@ -19,14 +19,18 @@ def ruff_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "ruff"]
 
 
-def test_ruff_check_passes():
-    out = subprocess.run(
-        [*ruff_command(), "check", "--no-cache", "--output-format=concise", "."],
+def run_ruff(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*ruff_command(), *args, "--no-cache", "."],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_ruff_check_passes():
+    out = run_ruff("check", "--output-format=concise")
     assert out.returncode == 0, (
         f"ruff check found problems (fix them with `.venv/bin/ruff check --fix PATH`):\n"
         f"{out.stdout}{out.stderr}"
@@ -34,13 +38,7 @@ def test_ruff_check_passes():
 
 
 def test_ruff_format_leaves_the_repository_unchanged():
-    out = subprocess.run(
-        [*ruff_command(), "format", "--check", "--no-cache", "."],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = run_ruff("format", "--check")
     assert out.returncode == 0, (
         f"ruff format would change files (run `.venv/bin/ruff format PATH`):\n{out.stdout}{out.stderr}"
     )

@@ -14,13 +14,14 @@ Exercise notebooks (``exercises/``) are committed *without* outputs: use
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from rnncourse._environ import temporary_environ
 
 KERNEL_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
@@ -70,9 +71,7 @@ def run_notebook(
     """Run every cell of ``nb`` (in memory, outputs stored in it) in a fresh kernel started in
     ``folder`` with the course's kernel environment; return the seconds it took, kernel start
     included. The one way notebooks are run by this script, the benchmark and the timetable."""
-    old_env = {k: os.environ.get(k) for k in KERNEL_ENV}
-    os.environ.update(KERNEL_ENV)
-    try:
+    with temporary_environ(KERNEL_ENV):
         client = NotebookClient(
             nb,
             timeout=timeout,
@@ -87,12 +86,6 @@ def run_notebook(
         start = time.perf_counter()
         client.execute()
         return time.perf_counter() - start
-    finally:
-        for k, v in old_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def execute(path: Path, timeout: int = 600) -> float:

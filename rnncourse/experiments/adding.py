@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rnncourse._environ import temporary_environ
 from rnncourse.data import adding_problem
 from rnncourse.models import init_model, model_forward, model_loss
 from rnncourse.optim import Adam, clip_grad_norm
@@ -267,23 +268,15 @@ def run_grid(
             finished(key, _grid_run(*key, config))
     else:
         import multiprocessing
-        import os
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        saved = {k: os.environ.get(k) for k in _ONE_THREAD}
-        os.environ.update(_ONE_THREAD)  # inherited by the workers, started below
-        try:
+        # the workers, started below, inherit one BLAS thread
+        with temporary_environ(_ONE_THREAD):
             context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked BLAS
             with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context) as pool:
                 futures = {pool.submit(_grid_run, *key, config): key for key in todo}
                 for future in as_completed(futures):
                     finished(futures[future], future.result())
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     rows = [results[k][0] for k in keys]
     runs = [results[k][1] for k in keys]
     return rows, runs
