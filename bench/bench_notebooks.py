@@ -38,27 +38,20 @@ sys.path.insert(0, str(HERE))
 import bench_report as report  # noqa: E402
 
 
-def _executor():
-    """tools/execute_notebooks.py as a module (its kernel environment and normalisation)."""
-    spec = importlib.util.spec_from_file_location(
-        "execute_notebooks", ROOT / "tools" / "execute_notebooks.py"
-    )
+def _tool(name: str):
+    """tools/<name>.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def budget_for(rel: str) -> float | None:
-    """The contract's budget in seconds (the same rule as tests/conftest.py's budget_for)."""
-    folder, name = Path(rel).parts[-2:]
-    if folder == "solutions":
-        return 10.0
-    if folder == "exercises":
-        return 5.0
-    if folder == "notebooks" and name[:2].isdigit():
-        lesson = int(name[:2])
-        return 20.0 if lesson <= 4 else 30.0 if lesson <= 6 else 60.0 if lesson <= 8 else 90.0
-    return None
+def _executor():
+    """tools/execute_notebooks.py (its kernel environment and normalisation)."""
+    return _tool("execute_notebooks")
+
+
+budget_for = _tool("budgets").budget_for  # the contract's rule, shared with the test command
 
 
 # Appended to the in-memory copy: the kernel's own CPU time (its process and children), a

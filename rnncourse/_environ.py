@@ -1,10 +1,27 @@
-"""``temporary_environ``: set environment variables for a block, then put them back."""
+"""Environment settings shared by everything that starts a Python process for the course.
+
+``ONE_BLAS_THREAD``: the variables that keep numpy's BLAS (OpenBLAS, MKL, Accelerate, OpenMP) on
+one thread. Set before numpy is imported (in a child process's environment), they make results
+independent of the machine's core count and keep small products fast on busy machines.
+``temporary_environ``: set environment variables for a block, then put them back.
+(tools/bootstrap.py, which runs before the package is installed, keeps its own copy.)
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+
+ONE_BLAS_THREAD = {
+    k: "1"
+    for k in (
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+    )
+}
 
 
 @contextmanager

@@ -45,8 +45,8 @@ Notebooks under ``tests/`` or ``rnncourse/`` are test data and never collected b
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -146,36 +146,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # --------------------------------------------------------------------------------------------
 # notebooks: lax comparison for exercises/, time budgets for every notebook
 # --------------------------------------------------------------------------------------------
-TOTAL_BUDGET = 300.0  # seconds, the whole course (contract)
+def _load_tool(name: str):
+    """tools/<name>.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        f"rnncourse_tools_{name}", REPO / "tools" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def budget_for(relpath: str) -> float | None:
-    """The contract's time budget (seconds) for a notebook, from its path relative to the repo.
-
-    >>> budget_for("notebooks/03_outputs.ipynb"), budget_for("notebooks/09_applications.ipynb")
-    (20.0, 90.0)
-    >>> budget_for("solutions/07_lstm.ipynb"), budget_for("exercises/07_lstm.ipynb")
-    (10.0, 5.0)
-    """
-    parts = Path(relpath).parts
-    if len(parts) != 2:
-        return None
-    folder, name = parts
-    if folder == "solutions":
-        return 10.0
-    if folder == "exercises":
-        return 5.0
-    if folder == "notebooks":
-        m = re.match(r"(\d\d)_", name)
-        lesson = int(m.group(1)) if m else 0
-        if lesson <= 4:
-            return 20.0
-        if lesson <= 6:
-            return 30.0
-        if lesson <= 8:
-            return 60.0
-        return 90.0
-    return None
+_budgets = _load_tool("budgets")
+TOTAL_BUDGET = _budgets.TOTAL_BUDGET
+budget_for = _budgets.budget_for
 
 
 def budget_factor() -> float:

@@ -21,12 +21,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from rnncourse._environ import temporary_environ
+from rnncourse._environ import ONE_BLAS_THREAD, temporary_environ
 
 KERNEL_ENV = {
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
+    **ONE_BLAS_THREAD,
     "PYTHONHASHSEED": "0",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "RNNCOURSE_EXECUTING": "1",

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncourse._environ import temporary_environ
+from rnncourse._environ import ONE_BLAS_THREAD, temporary_environ
 from rnncourse.data import adding_problem
 from rnncourse.models import init_model, model_forward, model_loss
 from rnncourse.optim import Adam, clip_grad_norm
@@ -217,18 +217,6 @@ def _grid_run(cell: str, T: int, seed: int, config: AddingConfig) -> tuple[dict,
     return row, run
 
 
-# each worker process of a parallel grid uses one BLAS thread (set before it imports numpy)
-_ONE_THREAD = {
-    k: "1"
-    for k in (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "VECLIB_MAXIMUM_THREADS",
-    )
-}
-
-
 def run_grid(
     cells: Sequence[str],
     Ts: Sequence[int],
@@ -271,7 +259,7 @@ def run_grid(
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         # the workers, started below, inherit one BLAS thread
-        with temporary_environ(_ONE_THREAD):
+        with temporary_environ(ONE_BLAS_THREAD):
             context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked BLAS
             with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context) as pool:
                 futures = {pool.submit(_grid_run, *key, config): key for key in todo}

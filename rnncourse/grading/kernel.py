@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from rnncourse._environ import ONE_BLAS_THREAD
 from rnncourse.grading import _driver
 
 __all__ = ["Kernel", "driver_code", "in_own_thread", "setup_code"]
@@ -34,16 +35,7 @@ class Kernel:
         from jupyter_client.manager import KernelManager
 
         self.limits = limits
-        env = dict(os.environ)
-        env.update(
-            {
-                "OPENBLAS_NUM_THREADS": "1",
-                "OMP_NUM_THREADS": "1",
-                "MKL_NUM_THREADS": "1",
-                "PYTHONHASHSEED": "0",
-            }
-        )
-        env["MPLBACKEND"] = "Agg"
+        env = {**os.environ, **ONE_BLAS_THREAD, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
         # A kernel that dies at start is retried with new ports: jupyter_client picks free TCP
         # ports before the kernel binds them, so kernels started at the same moment (a room's
         # notebooks graded in parallel) can race for one and the loser exits at once.
