@@ -1,24 +1,17 @@
-"""tools/execute_notebooks.py: how lessons and solutions are executed before they are committed."""
+"""tools.execute_notebooks: how lessons and solutions are executed before they are committed."""
 
 from __future__ import annotations
-
-import importlib.util
-from pathlib import Path
 
 import nbformat
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tools import execute_notebooks
+
 pytestmark = pytest.mark.notebooks
 
 
 def _executor():
-    spec = importlib.util.spec_from_file_location(
-        "execute_notebooks", REPO / "tools" / "execute_notebooks.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return execute_notebooks
 
 
 WIDGETS = """\
