@@ -41,7 +41,7 @@ def committed_files() -> set[str]:
         p.relative_to(REPO).as_posix()
         for folder in FOLDERS
         for p in (REPO / folder).rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
     }
     return found - {"results/README.md"}
 
