@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.util
 import json
 import re
@@ -104,13 +105,16 @@ def test_readme_repository_table_matches_the_tree():
     not_in_git = {"work/"}  # made by `make lab`
     for path in named:
         assert path in not_in_git or (REPO / path).exists(), f"README names {path}, not in the tree"
-    skipped = ("build", "dist", "__pycache__", "work")
+    ignored = [  # folders git ignores (environments, build output, test artifacts)
+        line.strip().rstrip("/")
+        for line in (REPO / ".gitignore").read_text().splitlines()
+        if line.strip().endswith("/")
+    ]
     folders = {
         f"{p.name}/"
         for p in REPO.iterdir()
         if p.is_dir()
         and not p.name.startswith(".")
-        and p.name not in skipped
-        and not p.name.endswith(".egg-info")
+        and not any(fnmatch.fnmatch(p.name, pattern) for pattern in ignored)
     }
     assert not folders - set(named), f"README's table lacks {sorted(folders - set(named))}"
