@@ -24,11 +24,12 @@ setup: check-python
 help:
 	@sed -n '1,7p' Makefile
 
-# maintainers: layer and notebook benchmark (several minutes), writes bench/RESULTS.md + results.png
+# maintainers: layer and notebook benchmark (several minutes), writes results/bench/ (RESULTS.md,
+# results.json, results.png); the programs are in tools/ (python -m tools.NAME, see results/README.md)
 .PHONY: bench
 bench: check-python
 	@test -x .venv/bin/python || "$(PYTHON)" tools/bootstrap.py setup --test
-	@.venv/bin/python bench/bench_layers.py && .venv/bin/python bench/bench_notebooks.py
+	@.venv/bin/python -m tools.bench_layers && .venv/bin/python -m tools.bench_notebooks
 
 .PHONY: check-python
 check-python:

@@ -27,9 +27,11 @@ the markers say at a glance what a test needs. Tests that execute notebooks (nbc
 Notebook time budgets
 ---------------------
 When notebooks are collected by nbval (``--nbval`` / ``--nbval-lax``, as the test command does),
-the time of every notebook (kernel start + every cell) is measured and a table of all notebooks'
-times against the contract's budgets is printed at the end of the run, with the whole course's
-total. Times are the CPU time of the notebook's kernel process: on an idle machine that is its wall
+the time of every notebook (kernel start + every cell) is measured by the one notebook timer
+(``tools.notebook_timer``, the benchmark's and the timetable's too) and a table of all notebooks'
+times against the course's budgets (``tools.budgets``, keyed on each notebook's lesson id; the
+rule is in docs/CONVENTIONS.md) is printed at the end of the run, with the whole course's total.
+Times are the CPU time of the notebook's kernel process: on an idle machine that is its wall
 time, and unlike wall time it does not grow when other work shares the two cores (the table shows
 wall time beside it). ``RNNCOURSE_BUDGET_CLOCK=wall`` reports wall time instead.
 
@@ -45,12 +47,14 @@ Notebooks under ``tests/`` or ``rnncourse/`` are test data and never collected b
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+from tools.budgets import TOTAL_BUDGET, budget_for
+from tools.notebook_timer import NotebookTime, NotebookTimer
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_ALL = os.environ.get("RNNCOURSE_REQUIRE_ALL", "") == "1"
@@ -146,21 +150,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # --------------------------------------------------------------------------------------------
 # notebooks: lax comparison for exercises/, time budgets for every notebook
 # --------------------------------------------------------------------------------------------
-def _load_tool(name: str):
-    """tools/<name>.py as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        f"rnncourse_tools_{name}", REPO / "tools" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_budgets = _load_tool("budgets")
-TOTAL_BUDGET = _budgets.TOTAL_BUDGET
-budget_for = _budgets.budget_for
-
-
 def budget_factor() -> float:
     """0 (the default): budgets are reported only; F > 0: enforced, each scaled by F."""
     try:
@@ -172,24 +161,6 @@ def budget_factor() -> float:
 def budget_clock() -> str:
     """Which clock the budgets table reports: "cpu" (default) or "wall" (RNNCOURSE_BUDGET_CLOCK)."""
     return "wall" if os.environ.get("RNNCOURSE_BUDGET_CLOCK", "cpu").lower() == "wall" else "cpu"
-
-
-def kernel_cpu_seconds(nbfile) -> float | None:
-    """CPU seconds (user + system, its waited-for children included) used so far by the kernel
-    process of an nbval notebook, from its start; None where that cannot be read.
-
-    This is what a notebook costs, whatever runs beside it: on an idle machine it is the
-    notebook's wall time (one BLAS thread), on a busy one wall time grows and this does not.
-    """
-    try:
-        import psutil
-
-        provisioner = nbfile.kernel.km.provisioner
-        pid = getattr(provisioner, "pid", None) or provisioner.process.pid
-        t = psutil.Process(pid).cpu_times()
-    except Exception:  # no psutil, kernel gone, another provisioner: fall back to wall time
-        return None
-    return t.user + t.system + t.children_user + t.children_system
 
 
 def _nbval_file_class():
@@ -215,7 +186,7 @@ def over_budget(times: dict[str, tuple[float, float, float | None]], factor: flo
         return []
     problems = [
         f"{nb} took {judged:.1f} s of kernel time ({wall:.1f} s wall); its budget is"
-        f" {budget * factor:.0f} s (CONTRACT.md, time budgets). Move long work to a command with"
+        f" {budget * factor:.0f} s (time budgets: docs/CONVENTIONS.md). Move long work to a command with"
         " committed results, or make it faster."
         for nb, (judged, wall, budget) in sorted(times.items())
         if budget is not None and judged > budget * factor
@@ -224,12 +195,12 @@ def over_budget(times: dict[str, tuple[float, float, float | None]], factor: flo
     if total > TOTAL_BUDGET * factor:
         problems.append(
             f"all {len(times)} notebooks together took {total:.0f} s; the course's budget"
-            f" is {TOTAL_BUDGET * factor:.0f} s (CONTRACT.md, time budgets)"
+            f" is {TOTAL_BUDGET * factor:.0f} s (time budgets: docs/CONVENTIONS.md)"
         )
     return problems
 
 
-_ELAPSED: dict[str, float] = {}  # notebook relpath -> seconds, where its cells ran
+_TIMERS: dict[str, NotebookTimer] = {}  # notebook relpath -> its timer, where its cells run
 
 
 class BudgetPlugin:
@@ -263,18 +234,28 @@ class BudgetPlugin:
                         item.options["check"] = False
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item):
+        # before a notebook's first cell, whose setup starts nbval's kernel: start its timer
+        file_cls = _nbval_file_class()
+        if file_cls is not None and isinstance(item.parent, file_cls):
+            _TIMERS.setdefault(_relpath(item.parent.path), NotebookTimer())
+        yield
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_teardown(self, item, nextitem):
-        # after a notebook's last cell, before nbval shuts its kernel down: measure the notebook
+        # after a notebook's last cell, before nbval shuts its kernel down: read its timer
         file_cls = _nbval_file_class()
         parent = item.parent
         if file_cls is not None and isinstance(parent, file_cls):
             if nextitem is None or nextitem.parent is not parent:
                 nb = _relpath(parent.path)
-                wall = _ELAPSED.get(nb, 0.0)
-                cpu = kernel_cpu_seconds(parent)
-                judged = wall if cpu is None or budget_clock() == "wall" else cpu
-                item.user_properties.append(("notebook_seconds", round(judged, 3)))
-                item.user_properties.append(("notebook_wall", round(wall, 3)))
+                timer = _TIMERS.pop(nb, None)
+                kernel = getattr(getattr(parent, "kernel", None), "km", None)
+                took = timer.mark(kernel) if timer is not None else NotebookTime(0.0, None)
+                item.user_properties.append(
+                    ("notebook_seconds", round(took.judged(budget_clock()), 3))
+                )
+                item.user_properties.append(("notebook_wall", round(took.wall, 3)))
                 item.user_properties.append(("notebook_budget", budget_for(nb)))
         yield
 
@@ -290,8 +271,6 @@ class BudgetPlugin:
                 props.get("notebook_wall", props["notebook_seconds"]),
                 props["notebook_budget"],
             )
-        else:  # a cell of `nb`, in the process that runs it: add setup + call + teardown
-            _ELAPSED[nb] = _ELAPSED.get(nb, 0.0) + report.duration
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session, exitstatus) -> None:

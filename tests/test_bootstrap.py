@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import re
 import subprocess
@@ -16,12 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def bootstrap():
-    spec = importlib.util.spec_from_file_location(
-        "rnncourse_bootstrap", REPO / "tools/bootstrap.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("tools.bootstrap")
 
 
 def fake_venv(tmp_path: Path, bootstrap) -> Path:

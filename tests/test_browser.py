@@ -29,7 +29,7 @@ Without Playwright or Chromium the tests skip, except under ``RNNCOURSE_REQUIRE_
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import importlib
 import json
 import os
 import re
@@ -109,11 +109,7 @@ def free_port() -> int:
 
 def lab_argv(port: int, root: Path) -> list[str]:
     """``make lab``'s JupyterLab command (tools/bootstrap.py), served from `root` instead."""
-    spec = importlib.util.spec_from_file_location(
-        "_rnncourse_bootstrap", REPO / "tools/bootstrap.py"
-    )
-    bootstrap = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bootstrap)
+    bootstrap = importlib.import_module("tools.bootstrap")
     argv = bootstrap.jupyter_lab_argv(Path(sys.executable), port, open_browser=False)
     argv = [a for a in argv if not a.startswith("--ServerApp.root_dir=")]
     argv.insert(3, f"--ServerApp.root_dir={root}")

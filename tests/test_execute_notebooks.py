@@ -1,24 +1,17 @@
-"""tools/execute_notebooks.py: how lessons and solutions are executed before they are committed."""
+"""tools.execute_notebooks: how lessons and solutions are executed before they are committed."""
 
 from __future__ import annotations
-
-import importlib.util
-from pathlib import Path
 
 import nbformat
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tools import execute_notebooks
+
 pytestmark = pytest.mark.notebooks
 
 
 def _executor():
-    spec = importlib.util.spec_from_file_location(
-        "execute_notebooks", REPO / "tools" / "execute_notebooks.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return execute_notebooks
 
 
 WIDGETS = """\
@@ -58,3 +51,23 @@ def test_widgets_execute_and_leave_no_state_behind(tmp_path):
     rerun = path.read_text()
     strip = lambda text: [ln for ln in text.splitlines() if "model_id" not in ln]  # noqa: E731
     assert strip(rerun) == strip(first), "a re-run changed more than the widgets' random ids"
+
+
+def test_run_notebook_times_the_run_with_the_one_timer(tmp_path):
+    """Wall time (kernel start to the last cell) and the kernel's own CPU time; a sleeping cell
+    adds to the first only. A run that raises can still be timed through the timer passed in."""
+    from tools.notebook_timer import NotebookTimer
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("total = sum(i * i for i in range(2_000_000))"),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(0.5)"),
+    ]
+    took = execute_notebooks.run_notebook(nb, tmp_path, timeout=120)
+    assert took.cpu is not None, "the kernel's CPU time could not be read"
+    assert 0.05 < took.cpu < took.wall and took.wall >= 0.5
+    nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('stop')"))
+    timer = NotebookTimer()
+    with pytest.raises(Exception, match="stop"):
+        execute_notebooks.run_notebook(nb, tmp_path, timeout=120, timer=timer)
+    assert timer.result().wall >= 0.5 and timer.result().cpu is not None

@@ -1,7 +1,8 @@
 """`import rnncourse` is light: by itself the package only; its names, numpy and its own maths.
 
-The contract's budget (`python -c "import rnncourse"` under 0.3 s) is a performance target, so it is
-measured by the benchmark (`make bench`, "import rnncourse" in bench/RESULTS.md), not asserted
+The course's budget (`python -c "import rnncourse"` under 0.3 s, tools/budgets.py) is a performance
+target, so it is measured by the benchmark (`make bench`, "import rnncourse" in
+results/bench/RESULTS.md), not asserted
 here: on two shared cores a timed assertion fails when a neighbour is busy. What keeps the import
 fast is what it loads, and that is deterministic: almost all of the time is numpy's own import, so
 these tests check that the package adds nothing heavy to it.

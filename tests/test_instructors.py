@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
+import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
+
+from tools import measure_runtimes
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def measure():
-    spec = importlib.util.spec_from_file_location(
-        "_measure_runtimes", REPO / "tools/measure_runtimes.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop(spec.name, None)
+    return measure_runtimes
 
 
 ALL = {f"{n:02d}": (f"Lesson {n}", f"{n:02d}_topic.ipynb") for n in range(10)}
@@ -97,3 +91,16 @@ def test_instructor_guide_links_exist(name):
     }[name]
     for phrase in needed:
         assert phrase in text
+
+
+def test_committed_timetable_is_generated_from_the_runtimes(measure):
+    """results/timetable.md is what `python -m tools.measure_runtimes --timetable-only` writes
+    from results/runtimes.json, and every lesson and solutions notebook was measured."""
+    runtimes = json.loads(measure.RUNTIMES.read_text())
+    assert measure.TIMETABLE.read_text() == measure.timetable_markdown(runtimes), (
+        "results/timetable.md is stale: run `python -m tools.measure_runtimes --timetable-only`"
+    )
+    measured = set(runtimes["notebooks"])
+    expected = {p.relative_to(REPO).as_posix() for p in measure.course_notebooks()}
+    assert expected <= measured, f"not measured: {sorted(expected - measured)}"
+    assert {"cpu", "python", "numpy"} <= set(runtimes["machine"])

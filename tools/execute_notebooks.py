@@ -1,11 +1,15 @@
 """Execute notebooks in place, the way they are committed: outputs stored, nothing machine-specific.
 
-    python tools/execute_notebooks.py notebooks/02_hidden_state.ipynb solutions/*.ipynb
+    python -m tools.execute_notebooks notebooks/02_hidden_state.ipynb solutions/*.ipynb
 
 Each notebook runs top to bottom in a fresh kernel started in the notebook's own folder, with
 one BLAS thread and a fixed hash seed. Cell ids are renumbered deterministically, execution
 timings are not recorded, widget state is dropped, so that a re-run of unchanged code gives
-an unchanged file. The time each notebook took is printed (not stored).
+an unchanged file. The time each notebook took is printed (not stored), measured by the one
+notebook timer (``tools.notebook_timer``).
+
+``run_notebook`` is the one way the maintainers' programs run a notebook: this one, the benchmark
+(``tools.bench_notebooks``) and the timetable (``tools.measure_runtimes``).
 
 Exercise notebooks (``exercises/``) are committed *without* outputs: use
 ``--clear`` for those, or regenerate them with the exercise generator.
@@ -15,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
 from rnncourse._environ import ONE_BLAS_THREAD, temporary_environ
+from tools.notebook_timer import NotebookTime, NotebookTimer
 
 KERNEL_ENV = {
     **ONE_BLAS_THREAD,
@@ -64,11 +68,18 @@ def normalise(nb: nbformat.NotebookNode, *, clear: bool = False) -> nbformat.Not
 
 
 def run_notebook(
-    nb: nbformat.NotebookNode, folder: Path, *, timeout: int = 600, allow_errors: bool = False
-) -> float:
+    nb: nbformat.NotebookNode,
+    folder: Path,
+    *,
+    timeout: int = 600,
+    allow_errors: bool = False,
+    timer: NotebookTimer | None = None,
+) -> NotebookTime:
     """Run every cell of ``nb`` (in memory, outputs stored in it) in a fresh kernel started in
-    ``folder`` with the course's kernel environment; return the seconds it took, kernel start
-    included. The one way notebooks are run by this script, the benchmark and the timetable."""
+    ``folder`` with the course's kernel environment; return how long it took (kernel start to
+    the last cell: wall time, and the kernel's CPU time). Pass a ``timer`` to read the time of
+    a run that raised (``timer.result()``)."""
+    timer = NotebookTimer() if timer is None else timer
     with temporary_environ(KERNEL_ENV):
         client = NotebookClient(
             nb,
@@ -81,13 +92,14 @@ def run_notebook(
             store_widget_state=True,
             allow_errors=allow_errors,
         )
-        start = time.perf_counter()
+        # read the clocks after every cell, while the kernel still runs
+        client.on_cell_executed = lambda **_: timer.mark(client.km)
         client.execute()
-        return time.perf_counter() - start
+        return timer.result()
 
 
-def execute(path: Path, timeout: int = 600) -> float:
-    """Execute the notebook at ``path`` and write it back, normalised; return the seconds."""
+def execute(path: Path, timeout: int = 600) -> NotebookTime:
+    """Execute the notebook at ``path`` and write it back, normalised; return its time."""
     nb = nbformat.read(path, as_version=4)
     normalise(nb, clear=True)
     elapsed = run_notebook(nb, path.parent, timeout=timeout)
@@ -116,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED   {path}: {type(exc).__name__}: {str(exc)[-2000:]}", file=sys.stderr)
             status = 1
             continue
-        print(f"{elapsed:7.1f} s  {path}")
+        cpu = "?" if elapsed.cpu is None else f"{elapsed.cpu:.1f}"
+        print(f"{elapsed.wall:7.1f} s (kernel CPU {cpu} s)  {path}")
     return status
 
 

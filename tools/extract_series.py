@@ -3,7 +3,7 @@
 statsmodels is NOT a course dependency: run this in a scratch environment,
 
     python3 -m venv /tmp/sm && /tmp/sm/bin/pip install statsmodels
-    /tmp/sm/bin/python tools/extract_series.py            # writes rnncourse/data/co2_weekly.csv
+    /tmp/sm/bin/python -m tools.extract_series     # from the course folder: rnncourse/data/co2_weekly.csv
 
 The CSV has one row per week (date, CO2 in ppm; empty where the week has no measurement),
 preceded by comment lines giving the source and licence as statsmodels states them.

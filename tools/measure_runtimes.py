@@ -1,18 +1,19 @@
 """Measure how long every course notebook takes to run, and write the instructors' timetable.
 
-    .venv/bin/python tools/measure_runtimes.py                 # every lesson and solutions notebook
-    .venv/bin/python tools/measure_runtimes.py --timetable-only  # re-write the timetable from the JSON
+    .venv/bin/python -m tools.measure_runtimes                  # every lesson and solutions notebook
+    .venv/bin/python -m tools.measure_runtimes --timetable-only # re-write the timetable from the JSON
 
 Each notebook runs top to bottom with nbclient in a fresh kernel, started in the notebook's own
-folder with the same environment as ``tools/execute_notebooks.py`` (one BLAS thread, fixed hash
-seed). The notebook is executed in memory: no file in the repo is written except the two below.
-The time measured is what a learner waits for after "Restart Kernel and Run All": kernel start
-plus every cell.
+folder, by ``tools.execute_notebooks.run_notebook`` (the same kernel environment as the committed
+outputs: one BLAS thread, fixed hash seed) and timed by the one notebook timer
+(``tools.notebook_timer``). The notebook is executed in memory: no file in the repo is written
+except the two below. The time shown is what a learner waits for after "Restart Kernel and Run
+All": kernel start plus every cell (wall time); the kernel's CPU time is stored beside it.
 
-Writes ``instructors/runtimes.json`` (seconds per notebook, with the machine, the Python and
-numpy versions, and the 1-minute load average when each notebook started, since a busy machine
-runs slower) and ``instructors/timetable.md`` (a one-day and a two-day workshop, each lesson with
-its measured run time beside a suggested teaching time).
+Writes ``results/runtimes.json`` (seconds per notebook, with the machine described by
+``tools.machine``, and the 1-minute load average when each notebook started, since a busy machine
+runs slower) and ``results/timetable.md`` (a one-day and a two-day workshop, each lesson with its
+measured run time beside a suggested teaching time), which the instructors' guide links.
 
 The teaching times (`LESSONS`, `ONE_DAY`, `TWO_DAY`) are the course authors' judgement, not
 measurements; the timetable says so.
@@ -21,10 +22,8 @@ measurements; the timetable says so.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -32,9 +31,12 @@ from pathlib import Path
 
 import nbformat
 
+from tools import execute_notebooks, machine
+from tools.notebook_timer import NotebookTime
+
 REPO = Path(__file__).resolve().parents[1]
-RUNTIMES = REPO / "instructors" / "runtimes.json"
-TIMETABLE = REPO / "instructors" / "timetable.md"
+RUNTIMES = REPO / "results" / "runtimes.json"
+TIMETABLE = REPO / "results" / "timetable.md"
 FOLDERS = ("notebooks", "solutions")
 
 
@@ -113,16 +115,6 @@ PAUSES = {
 DAY_START = 9 * 60  # 09:00, in minutes
 
 
-def _executor():
-    """tools/execute_notebooks.py, for its kernel environment (one definition of it)."""
-    spec = importlib.util.spec_from_file_location(
-        "_rnncourse_execute", REPO / "tools/execute_notebooks.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def course_notebooks(folders: tuple[str, ...] = FOLDERS) -> list[Path]:
     return sorted(p for f in folders for p in (REPO / f).glob("[0-9][0-9]_*.ipynb"))
 
@@ -146,34 +138,13 @@ def _peak_mb(nb: nbformat.NotebookNode) -> float | None:
     return None
 
 
-def measure(path: Path, timeout: int = 600) -> tuple[float, float | None]:
-    """Seconds to start a kernel and run every cell of `path` (the file is only read), and the
+def measure(path: Path, timeout: int = 600) -> tuple[NotebookTime, float | None]:
+    """The time to start a kernel and run every cell of `path` (the file is only read), and the
     kernel's peak memory in MB (None where the OS does not say)."""
-    executor = _executor()
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
-    seconds = executor.run_notebook(nb, path.parent, timeout=timeout)
-    return seconds, _peak_mb(nb)
-
-
-def machine() -> dict:
-    import numpy
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "platform": platform.platform(terse=True),
-    }
+    took = execute_notebooks.run_notebook(nb, path.parent, timeout=timeout)
+    return took, _peak_mb(nb)
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,13 +262,13 @@ def timetable_markdown(runtimes: dict) -> str:
     parts = [
         "# Workshop timetables",
         "",
-        "Generated by `tools/measure_runtimes.py` (do not edit by hand: edit the plans in the"
-        " script and re-run it).",
+        "Generated by `python -m tools.measure_runtimes` (do not edit by hand: edit the plans in"
+        " tools/measure_runtimes.py and re-run it; `--timetable-only` re-writes this file from"
+        " results/runtimes.json).",
         "",
         "**Measured** run times: each notebook run top to bottom with nbclient in a fresh kernel"
         " (kernel start + every cell), one BLAS thread, on "
-        f"{m.get('cpu', 'an unknown CPU')} ({m.get('cpus', '?')} cores), Python"
-        f" {m.get('python', '?')}, numpy {m.get('numpy', '?')}, on {runtimes.get('measured', '?')}"
+        f"{machine.summary(m)}, on {runtimes.get('measured', '?')}"
         f"{load_text}. All lessons together: {total_lessons:.0f} s. To know the machines of your"
         " room, run the script there.",
         "",
@@ -348,20 +319,22 @@ def main(argv: list[str] | None = None) -> int:
     runtimes = json.loads(RUNTIMES.read_text()) if RUNTIMES.is_file() else {"notebooks": {}}
     if not args.timetable_only:
         paths = [p.resolve() for p in args.paths] or course_notebooks()
-        runtimes["machine"] = machine()
+        runtimes["machine"] = machine.describe()
         runtimes["measured"] = time.strftime("%Y-%m-%d", time.gmtime())
         status = 0
         for path in paths:
             rel = path.relative_to(REPO).as_posix()
             load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
             try:
-                seconds, peak_mb = measure(path)
+                took, peak_mb = measure(path)
             except Exception as exc:  # report, go on with the next notebook
                 print(f"FAILED   {rel}: {type(exc).__name__}: {str(exc)[-500:]}", file=sys.stderr)
                 status = 1
                 continue
+            seconds = took.wall
             runtimes["notebooks"][rel] = {
                 "seconds": round(seconds, 1),
+                "cpu_seconds": None if took.cpu is None else round(took.cpu, 1),
                 "peak_memory_mb": peak_mb,
                 "load_1min": None if load is None else round(load, 2),
             }
@@ -372,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         if status:
             return status
     TIMETABLE.write_text(timetable_markdown(runtimes))
-    print(f"wrote {RUNTIMES.relative_to(REPO)} and {TIMETABLE.relative_to(REPO)}")
+    written = [TIMETABLE] if args.timetable_only else [RUNTIMES, TIMETABLE]
+    print("wrote " + " and ".join(str(p.relative_to(REPO)) for p in written))
     return 0
 
 

@@ -1,17 +1,18 @@
-"""Benchmark: how long `import rnncourse` and every notebook take, against the contract's budgets.
+"""Benchmark: how long `import rnncourse` and every notebook take, against the course's budgets.
 
-    python bench/bench_notebooks.py                       # notebooks/, solutions/, exercises/
-    python bench/bench_notebooks.py notebooks/07_lstm.ipynb
+    python -m tools.bench_notebooks                       # notebooks/, solutions/, exercises/
+    python -m tools.bench_notebooks notebooks/07_lstm.ipynb
 
 Each notebook runs top to bottom in a fresh kernel started in its own folder, exactly as
-tools/execute_notebooks.py runs it (same kernel environment: one BLAS thread, fixed hash seed),
+``tools.execute_notebooks`` runs it (same kernel environment: one BLAS thread, fixed hash seed),
 one after another, and is NEVER written back: the files are only read. Exercise notebooks
-run with errors allowed (their checks fail on the stubs by design). The time is wall-clock
-from kernel start to the last cell, as the test suite's budget check measures it; beside it,
-the kernel's own CPU time (read by one extra cell appended to the in-memory copy), which shows
-what the notebook costs when the machine is busy with other work. Results go
-to bench/results.json (the "notebooks" section); bench/RESULTS.md and bench/results.png are
-regenerated.
+run with errors allowed (their checks fail on the stubs by design). Each run is timed by the
+one notebook timer (``tools.notebook_timer``), as the test command's budget table times it:
+wall-clock time from kernel start to the last cell, and beside it the kernel's own CPU time,
+which shows what the notebook costs when the machine is busy with other work. The budgets
+(``tools.budgets``) are keyed on each notebook's lesson id. Results go to
+results/bench/results.json (the "notebooks" section); results/bench/RESULTS.md and
+results/bench/results.png are regenerated.
 
 First it times a fresh `python -c "import rnncourse"` (CPU time of the process, interpreter start
 included, best of 9), then `from rnncourse import *` (every name loaded, numpy with them) and
@@ -21,75 +22,39 @@ included, best of 9), then `from rnncourse import *` (every name loaded, numpy w
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+from tools import bench_report as report
+from tools import execute_notebooks, machine
+from tools.budgets import IMPORT_BUDGET, TOTAL_BUDGET, TOTAL_GOAL, budget_for
+from tools.notebook_timer import NotebookTime, NotebookTimer
 
-import bench_report as report  # noqa: E402
-
-
-def _tool(name: str):
-    """tools/<name>.py as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _executor():
-    """tools/execute_notebooks.py (its kernel environment and normalisation)."""
-    return _tool("execute_notebooks")
-
-
-budget_for = _tool("budgets").budget_for  # the contract's rule, shared with the test command
-
-
-# Appended to the in-memory copy: the kernel's own CPU time (its process and children), a
-# figure that another process's load does not inflate the way it inflates wall-clock time.
-CPU_CELL = (
-    "import os as _os\n"
-    "_t = _os.times()\n"
-    "print('RNNCOURSE_BENCH_CPU', _t.user + _t.system + _t.children_user + _t.children_system)"
-)
-
-
-def _kernel_cpu(nb: nbformat.NotebookNode) -> float | None:
-    for out in nb.cells[-1].get("outputs", []):
-        for line in out.get("text", "").splitlines():
-            if line.startswith("RNNCOURSE_BENCH_CPU"):
-                return float(line.split()[1])
-    return None
-
-
-def run_one(path: Path, ex, timeout: int) -> tuple[float, float | None, str]:
-    """Execute a copy of the notebook in memory; (wall seconds, kernel CPU seconds, status).
-
-    The file is not written."""
+def run_one(path: Path, timeout: int) -> tuple[NotebookTime, str]:
+    """Execute a copy of the notebook in memory; (its time, status). The file is not written."""
     nb = nbformat.read(path, as_version=4)
-    ex.normalise(nb, clear=True)
-    nb.cells.append(nbformat.v4.new_code_cell(CPU_CELL))
+    execute_notebooks.normalise(nb, clear=True)
+    timer = NotebookTimer()
     status = "ok"
-    start = time.perf_counter()
     try:
-        ex.run_notebook(
-            nb, path.parent, timeout=timeout, allow_errors=path.parent.name == "exercises"
+        execute_notebooks.run_notebook(
+            nb,
+            path.parent,
+            timeout=timeout,
+            allow_errors=path.parent.name == "exercises",
+            timer=timer,
         )
     except Exception as exc:  # report and go on with the next notebook
         status = f"failed: {type(exc).__name__}"
-    return time.perf_counter() - start, _kernel_cpu(nb), status
-
-
-IMPORT_BUDGET = 0.3  # seconds, CONTRACT.md
+    return timer.result(), status
 
 
 def import_cpu_seconds(statement: str, repeats: int = 9) -> float:
@@ -137,18 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         for p in sorted((ROOT / folder).glob("*.ipynb"))
     ]
     report.save({"import": bench_import()})
-    ex = _executor()
-    load = (
-        " ".join(Path("/proc/loadavg").read_text().split()[:3])
-        if Path("/proc/loadavg").exists()
-        else "?"
-    )
+    described = machine.describe()  # before the runs: the load average at the start
+    load = machine.load_text()
     items = {}
     for path in paths:
         path = path.resolve()
         rel = str(path.relative_to(ROOT))
         before = path.stat().st_mtime_ns
-        seconds, cpu, status = run_one(path, ex, args.timeout)
+        took, status = run_one(path, args.timeout)
+        seconds, cpu = took.wall, took.cpu
         assert path.stat().st_mtime_ns == before, f"{rel} was modified"
         budget = budget_for(rel)
         mark = (
@@ -165,17 +127,21 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(e["seconds"] for e in items.values())
     cpu_total = sum(e["cpu"] or 0.0 for e in items.values())
     print(
-        f"{total:7.1f} s (kernel CPU {cpu_total:.1f} s)  total ({len(items)} notebooks; contract 300 s, stretch 180 s)"
+        f"{total:7.1f} s (kernel CPU {cpu_total:.1f} s)  total ({len(items)} notebooks;"
+        f" budget {TOTAL_BUDGET:.0f} s, goal {TOTAL_GOAL:.0f} s)"
     )
     if not args.paths:  # a full run replaces the whole section
         nbs = {"items": items, "total": total, "cpu_total": cpu_total}
-        report.save({"notebooks": {**nbs, "when": report.stamp(), "load": load}})
+        report.save(
+            {"notebooks": {**nbs, "when": report.stamp(), "load": load, "machine": described}}
+        )
     else:
         data = report.load().get("notebooks", {"items": {}, "load": load})
         data["items"].update(items)
         data["total"] = sum(e["seconds"] for e in data["items"].values())
         data["cpu_total"] = sum(e.get("cpu") or 0.0 for e in data["items"].values())
         data["when"] = report.stamp() + " (partly re-run)"
+        data["machine"] = described
         report.save({"notebooks": data})
     report.print_summary(report.load())
     report.write_report()

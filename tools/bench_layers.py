@@ -1,8 +1,8 @@
 """Benchmark: the package's RNN, LSTM and GRU against torch.nn.RNN/LSTM/GRU (issue 9).
 
-    python bench/bench_layers.py                 # everything (several minutes on a busy machine)
-    python bench/bench_layers.py --quick         # fewer runs, a rough look
-    python bench/bench_layers.py --cells lstm --dtypes float32 --sizes 4   # a part
+    python -m tools.bench_layers                 # everything (several minutes on a busy machine)
+    python -m tools.bench_layers --quick         # fewer runs, a rough look
+    python -m tools.bench_layers --cells lstm --dtypes float32 --sizes 4   # a part
 
 Forward + backward of one batch, same weights (loaded with rnncourse.torch_interop), float64
 and float32, both on ONE BLAS thread (threadpoolctl and torch.set_num_threads(1)). Our run
@@ -10,61 +10,67 @@ and torch's run alternate (and which goes first alternates too), so a burst of l
 another process slows both; each figure is the median of the process's CPU time (on a
 shared machine, wall-clock time is mostly waiting for a core). Also measured: the LSTM's achieved
 GFLOP/s at the largest size against plain GEMMs of the same shapes, and the per-step overhead
-at N = D = H = 1. Results go to bench/results.json; bench/RESULTS.md and bench/results.png
-are regenerated from it. A part run replaces only the entries it measured.
+at N = D = H = 1. The machine (``tools.machine``: CPU model, AVX2 / AVX-512, BLAS kernels) is
+printed first and stored with the figures. Results go to results/bench/results.json;
+results/bench/RESULTS.md and results/bench/results.png are regenerated from it. A part run
+replaces only the entries it measured.
 
-If OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, the script re-runs itself without them
-(only its own process: see FINDINGS, forcing a core type slows small GEMMs), and says so.
+If OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, the program re-runs itself without them (only
+its own process: forcing OpenBLAS's core type was measured to slow the small GEMMs of these
+layers, so the figures would not be the ones learners get), and says so.
 torch is needed (a test dependency); the package itself never imports it.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
 import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from rnncourse.gradcheck import rel_error
+from rnncourse.gru import gru_backward, gru_forward
+from rnncourse.lstm import lstm_backward, lstm_forward
+from rnncourse.rnn import rnn_backward, rnn_forward
+from rnncourse.torch_interop import from_torch
+from tools import bench_report as report
+from tools import machine
 
 _FORCED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if any(k in os.environ for k in _FORCED) and "RNNCOURSE_BENCH_UNSET" not in os.environ:
-    env = {k: v for k, v in os.environ.items() if k not in _FORCED}
-    env["RNNCOURSE_BENCH_UNSET"] = ", ".join(
-        f"{k}={os.environ[k]}" for k in _FORCED if k in os.environ
-    )
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)  # before numpy loads OpenBLAS
 
-import argparse  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
+def rerun_without_forced_openblas() -> None:
+    """Replace this process by the same command without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE."""
+    if any(k in os.environ for k in _FORCED) and "RNNCOURSE_BENCH_UNSET" not in os.environ:
+        env = {k: v for k, v in os.environ.items() if k not in _FORCED}
+        env["RNNCOURSE_BENCH_UNSET"] = ", ".join(
+            f"{k}={os.environ[k]}" for k in _FORCED if k in os.environ
+        )
+        argv = [sys.executable, "-m", "tools.bench_layers", *sys.argv[1:]]
+        os.execve(sys.executable, argv, env)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-import bench_report as report  # noqa: E402
-
-from rnncourse.gradcheck import rel_error  # noqa: E402
-from rnncourse.gru import gru_backward, gru_forward  # noqa: E402
-from rnncourse.lstm import lstm_backward, lstm_forward  # noqa: E402
-from rnncourse.rnn import rnn_backward, rnn_forward  # noqa: E402
-from rnncourse.torch_interop import from_torch  # noqa: E402
-
-try:
-    import torch
-except ImportError:  # pragma: no cover - a clear message, not a traceback
-    sys.exit("bench_layers.py compares against PyTorch: pip install torch==2.13.0 (CPU build)")
-
-TORCH_DTYPES = {"float64": torch.float64, "float32": torch.float32}
-TORCH_CLASSES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+def _torch():
+    """torch, imported when the benchmark runs (so that this module imports without it)."""
+    try:
+        import torch
+    except ImportError:  # a clear message, not a traceback
+        sys.exit(
+            "tools.bench_layers compares against PyTorch: pip install torch==2.13.0 (CPU build)"
+        )
+    return torch
 
 
 def make_case(cell: str, dtype: str, N: int, T: int, D: int, H: int, seed: int = 0):
     """(ours, theirs, check): two zero-argument runs of forward + backward, and a checker."""
+    torch = _torch()
     torch.manual_seed(seed)
-    module = TORCH_CLASSES[cell](D, H, batch_first=True, dtype=TORCH_DTYPES[dtype])
+    module = getattr(torch.nn, cell.upper())(D, H, batch_first=True, dtype=getattr(torch, dtype))
     p = from_torch(module)
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(N, T, D)).astype(dtype)
@@ -265,41 +271,6 @@ def per_step(cells, runs: int) -> dict:
     return out
 
 
-def machine() -> dict:
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    numpy_blas = next(
-        (i for i in blas if "numpy" in i.get("filepath", "")), blas[0] if blas else {}
-    )
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        flags = next(
-            ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("flags")
-        )
-        cpu += (
-            " (AVX-512)"
-            if "avx512f" in flags
-            else (" (AVX2, no AVX-512)" if "avx2" in flags else "")
-        )
-    except (OSError, StopIteration):
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "numpy": np.__version__,
-        "torch": torch.__version__.split("+")[0],
-        "blas": f"{numpy_blas.get('internal_api', '?')} {numpy_blas.get('version', '?')}, "
-        f"{numpy_blas.get('architecture', '?')} kernels",
-        "load": " ".join(Path("/proc/loadavg").read_text().split()[:3])
-        if Path("/proc/loadavg").exists()
-        else "?",
-        "when": report.stamp(),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", default="rnn,lstm,gru")
@@ -312,21 +283,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 pairs per figure")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: layers,share,steps")
     args = ap.parse_args(argv)
+    rerun_without_forced_openblas()
     runs, budget = (3, 0.0) if args.quick else (args.runs, args.budget)
     cells = [c for c in args.cells.split(",") if c]
     dtypes = [d for d in args.dtypes.split(",") if d]
     sizes = [report.SIZES[int(k) - 1] for k in args.sizes.split(",") if k]
     skip = set(args.skip.split(","))
 
+    torch = _torch()
     torch.set_num_threads(1)
     with threadpool_limits(limits=1):
-        m = machine()
+        m = machine.describe()
+        m["load"] = machine.load_text()
         if "RNNCOURSE_BENCH_UNSET" in os.environ:
             print(f"re-ran without {os.environ['RNNCOURSE_BENCH_UNSET']} (benchmark process only)")
-        print(f"CPU: {m['cpu']}, {m['cores']} cores; load average {m['load']}")
-        print(
-            f"numpy {m['numpy']}: {m['blas']}; torch {m['torch']} ({torch.get_num_threads()} thread)"
-        )
+        print(f"machine: {machine.summary(m)}; load average {m['load']}")
+        print(f"torch {m['torch']} ({torch.get_num_threads()} thread)")
         for info in threadpool_info():
             print(
                 "  threadpool:",

@@ -1,0 +1,20 @@
+"""The maintainers' programs: run each from the repository root as ``python -m tools.NAME``.
+
+=====================  ===========================================================================
+``bootstrap``          behind ``make lab`` / ``make test``; standard library only, and the one
+                       program run by path (``python3 tools/bootstrap.py``), before any environment
+                       exists
+``execute_notebooks``  re-run lessons and solutions in place, as they are committed
+``notebook_timer``     the one notebook timer (wall time, kernel CPU time) of the test command's
+                       budget table, the benchmark and the timetable
+``budgets``            the notebooks' time budgets, keyed on each notebook's lesson id
+``machine``            the machine description written beside every measurement
+``bench_layers``       the package's RNN, LSTM and GRU against PyTorch's (``make bench``)
+``bench_notebooks``    ``import rnncourse`` and every notebook against its budget (``make bench``)
+``bench_report``       the benchmark's targets, and its report ``results/bench/RESULTS.md``
+``measure_runtimes``   every notebook's run time and the instructors' timetable
+``extract_series``     the CO2 series of lesson 9, extracted once from statsmodels
+=====================  ===========================================================================
+
+What each program writes, and the test that checks it: ``results/README.md``.
+"""
