@@ -1,7 +1,7 @@
 """A live plot of ||dL/dh_t|| through time, with sliders for the spectral radius and T.
 
 The widget is a thin layer over two pure functions: ``gradient_norm_curve`` (in
-``rnncourse.experiments.gradient_flow``) computes the curve, ``gradient_norm_figure`` draws it.
+``rnncourse.gradient_flow``) computes the curve, ``gradient_norm_figure`` draws it.
 Moving a slider recomputes the curve and redraws the figure into an image widget.
 
     from rnncourse.widgets.gradients import gradient_norm_widget
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from rnncourse.experiments.gradient_flow import gradient_norm_curve
+from rnncourse.gradient_flow import gradient_norm_curve
 from rnncourse.plots import COLORS, PALETTE, new_figure, style_axes
 
 __all__ = ["GradientNormExplorer", "gradient_norm_figure", "gradient_norm_widget"]
