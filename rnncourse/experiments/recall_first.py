@@ -11,7 +11,7 @@ Run the full experiment (a few minutes on one core) and write ``results/recall_f
 
     python -m rnncourse.experiments.recall_first
 
-The lesson loads that file; ``tests/test_gradient_flow.py`` re-runs one short setting and
+The lesson loads that file; ``tests/test_recall_first.py`` re-runs one short setting and
 checks the committed numbers.
 """
 
