@@ -201,6 +201,18 @@ def test_the_maths_may_import_each_other_and_type_only_imports_do_not_count(tmp_
     assert broken(tmp_path, masking_py=source) == {}
 
 
+def test_a_private_helper_of_the_maths_is_held_to_the_same_rule(tmp_path):
+    helper = {"masking_py": "from rnncourse._cells import tanh_into\n"}
+    assert broken(tmp_path / "a", **helper, _cells_py="import numpy as np\n") == {}
+    fails = broken(tmp_path / "b", **helper, _cells_py="import matplotlib\n")
+    assert fails == {
+        "maths": [
+            "rnncourse/_cells.py:1: rnncourse._cells imports matplotlib"
+            " (only numpy and the standard library)"
+        ]
+    }
+
+
 def test_a_widget_importing_an_experiment_fails(tmp_path):
     fails = broken(tmp_path, widgets__sampling_py="from rnncourse.experiments.adding import init\n")
     assert list(fails) == ["layers"]

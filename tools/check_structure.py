@@ -9,7 +9,8 @@ every rule can fail. The rules:
 
 1. **cycles**: no import cycles among the package's modules.
 2. **maths**: the maths modules (``MATHS_MODULES``; a package there stands for all its modules)
-   import only numpy, the standard library and each other.
+   and the private modules they import (their helpers, e.g. ``rnncourse._cells``) import only
+   numpy, the standard library and each other.
 3. **layers**: nothing in ``rnncourse.grading`` or ``rnncourse.widgets`` imports
    ``rnncourse.experiments``, directly or through other modules.
 4. **private**: no module imports another module's private name (``from M import _x`` or
@@ -288,20 +289,39 @@ def _covered(name: str, listed: Iterable[str]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in listed)
 
 
+def _is_private_module(name: str) -> bool:
+    return any(_is_private(part) for part in name.split("."))
+
+
+def _maths_closure(modules: dict[str, Module], maths: Sequence[str]) -> set[str]:
+    """The listed maths modules and the private modules they import (their helpers: a private
+    module such as ``rnncourse._cells`` is part of the maths that imports it)."""
+    inside = {name for name in modules if _covered(name, maths)}
+    graph = _edges(modules)
+    frontier = sorted(inside)
+    while frontier:
+        for w in graph.get(frontier.pop(), {}):
+            if w not in inside and _is_private_module(w):
+                inside.add(w)
+                frontier.append(w)
+    return inside
+
+
 def rule_maths(modules: dict[str, Module], root: Path, maths: Sequence[str]) -> list[str]:
     problems = [
         f"{name} is listed as a maths module but does not exist"
         for name in maths
         if name not in modules
     ]
+    inside = _maths_closure(modules, maths)
     for m in modules.values():
-        if not _covered(m.name, maths):
+        if m.name not in inside:
             continue
         for imp in m.imports:
             top = imp.module.split(".")[0]
             target = _internal_target(imp, modules)
             if target is not None:
-                if not _covered(target, maths):
+                if target not in inside:
                     problems.append(
                         f"{_relative_where(m, imp.line, root)}: {m.name} imports {target},"
                         " which is not a maths module"
@@ -510,7 +530,7 @@ def check(
         "defined-once": rule_defined_once(modules, root),
         "dispatch": rule_dispatch(modules, root, registry),
     }
-    return [Result(key, RULES[key], sorted(found[key])) for key in RULES]
+    return [Result(key, RULES[key], sorted(set(found[key]))) for key in RULES]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
