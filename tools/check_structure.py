@@ -32,6 +32,7 @@ import argparse
 import ast
 import itertools
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,70 +220,27 @@ def rule_cycles(modules: dict[str, Module], root: Path) -> list[str]:
     return problems
 
 
-def _cycles(graph: dict[str, dict[str, int]]) -> Iterator[list[str]]:
-    """One cycle (as a closed path) through each strongly connected component with a cycle."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
+def _cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """Closed paths a -> ... -> a: one for every import that leads back to a module being read
+    (depth first, in sorted order, so the report is the same on every run)."""
+    done: set[str] = set()
+    path: list[str] = []
+    found = []
 
-    def visit(v: str) -> None:  # Tarjan's algorithm
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in graph.get(v, {}):
-            if w not in index:
+    def visit(v: str) -> None:
+        path.append(v)
+        for w in sorted(graph.get(v, {})):
+            if w in path:
+                found.append([*path[path.index(w) :], w])
+            elif w not in done:
                 visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            components.append(component)
+        path.pop()
+        done.add(v)
 
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 10 * len(graph) + 100))
-    try:
-        for v in sorted(graph):
-            if v not in index:
-                visit(v)
-    finally:
-        sys.setrecursionlimit(limit)
-    for component in components:
-        members = set(component)
-        if len(component) == 1 and component[0] not in graph.get(component[0], {}):
-            continue
-        start = min(component)
-        yield _path_back(graph, start, members)
-
-
-def _path_back(graph: dict[str, dict[str, int]], start: str, members: set[str]) -> list[str]:
-    """A shortest path start -> ... -> start inside one component (breadth first)."""
-    previous: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        nxt = []
-        for v in frontier:
-            for w in sorted(graph.get(v, {})):
-                if w not in members:
-                    continue
-                if w == start:
-                    path = [v]
-                    while path[-1] != start:
-                        path.append(previous[path[-1]])
-                    return [start, *reversed(path[:-1]), start] if len(path) > 1 else [start, start]
-                if w not in previous:
-                    previous[w] = v
-                    nxt.append(w)
-        frontier = nxt
-    raise AssertionError("a component with a cycle has a path back")  # pragma: no cover
+    for v in sorted(graph):
+        if v not in done:
+            visit(v)
+    return found
 
 
 def _covered(name: str, listed: Iterable[str]) -> bool:
@@ -338,39 +296,34 @@ def rule_maths(modules: dict[str, Module], root: Path, maths: Sequence[str]) -> 
     return problems
 
 
+def _chain(graph: dict[str, dict[str, int]], source: str, goal: str) -> list[str] | None:
+    """The shortest chain of imports from ``source`` to a module of ``goal`` (breadth first)."""
+    previous: dict[str, str | None] = {source: None}
+    queue = deque([source])
+    while queue:
+        v = queue.popleft()
+        for w in sorted(graph.get(v, {})):
+            if w in previous:
+                continue
+            previous[w] = v
+            if _covered(w, [goal]):
+                chain = [w]
+                while (back := previous[chain[-1]]) is not None:
+                    chain.append(back)
+                return chain[::-1]
+            queue.append(w)
+    return None
+
+
 def rule_layers(modules: dict[str, Module], root: Path) -> list[str]:
     graph = _edges(modules)
     problems = []
     for source in sorted(modules):
-        if not _covered(source, LAYER_SOURCES):
-            continue
-        # breadth first: the shortest chain of imports from source into experiments
-        previous: dict[str, str] = {source: source}
-        frontier = [source]
-        found = None
-        while frontier and found is None:
-            nxt = []
-            for v in frontier:
-                for w in sorted(graph.get(v, {})):
-                    if w in previous:
-                        continue
-                    previous[w] = v
-                    if _covered(w, [LAYER_FORBIDDEN]):
-                        found = w
-                        break
-                    nxt.append(w)
-                if found:
-                    break
-            frontier = nxt
-        if found is not None:
-            chain = [found]
-            while chain[-1] != source:
-                chain.append(previous[chain[-1]])
-            chain.reverse()
-            first = modules[chain[0]]
-            problems.append(
-                f"{_relative_where(first, graph[chain[0]][chain[1]], root)}: " + " -> ".join(chain)
-            )
+        if _covered(source, LAYER_SOURCES):
+            chain = _chain(graph, source, LAYER_FORBIDDEN)
+            if chain is not None:
+                where = _relative_where(modules[source], graph[source][chain[1]], root)
+                problems.append(f"{where}: " + " -> ".join(chain))
     return problems
 
 
