@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 # public name -> the module that defines it
 _EXPORTS = {
-    **dict.fromkeys(["adding_problem", "copy_task", "noisy_sine", "one_hot"], "rnncourse.data"),
+    **dict.fromkeys(["adding_problem", "copy_task", "noisy_sine", "one_hot"], "rnncourse.tasks"),
     **dict.fromkeys(["check_gradients", "numerical_gradient", "rel_error"], "rnncourse.gradcheck"),
     **dict.fromkeys(
         ["gru_backward", "gru_forward", "gru_step_backward", "gru_step_forward", "init_gru"],

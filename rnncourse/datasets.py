@@ -10,7 +10,9 @@ Three data sets, none downloaded:
 - **Mauna Loa CO2** (public domain): weekly atmospheric CO2, March 1958 - December 2001, in
   ``rnncourse/data/co2_weekly.csv``, extracted once from statsmodels by
   ``tools/extract_series.py`` (see ``rnncourse/data/README.md``).
-- **Chirps**: noisy tones whose pitch rises, falls or stays, drawn from an explicit ``rng``.
+- **Chirps**: noisy tones whose pitch rises, falls or stays, drawn from an explicit ``rng``
+  (generated, so defined with the other tasks: ``rnncourse.tasks.chirp_signals``; the name
+  stays importable from here).
 
 Text becomes integer ids through a ``Vocab``; V is the vocabulary size.
 
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from rnncourse.tasks import chirp_signals
 
 __all__ = [
     "CODE_MODULES",
@@ -206,39 +210,6 @@ def load_co2(monthly: bool = True) -> tuple[np.ndarray, np.ndarray]:
     has = counts[keep] > 0
     means = sums[keep][has] / counts[keep][has]
     return t, np.interp(t, t[has], means)  # months without data: linear interpolation
-
-
-def chirp_signals(
-    N: int, T: int, rng: np.random.Generator, noise: float = 0.3
-) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy tones of three kinds: pitch rising (class 0), falling (1), or steady (2).
-
-    Each signal is ``A sin(phi_t) + noise``, with the frequency sweeping linearly between
-    0.05 and 0.25 cycles per step (up for class 0, down for class 1) or fixed at a random value
-    in that range (class 2); amplitude A in [0.5, 1.5] and phase random. A rising and a falling
-    chirp are time-reversed copies of each other: they have the same values and the same
-    spectrum magnitudes; only the order tells them apart.
-
-    Returns:
-        x (N, T, 1) float64 and labels (N,) int64 in {0, 1, 2}.
-
-    >>> x, labels = chirp_signals(4, 30, np.random.default_rng(0))
-    >>> x.shape, labels.dtype.name
-    ((4, 30, 1), 'int64')
-    """
-    labels = rng.integers(0, 3, size=N)
-    s = np.arange(T) / max(T - 1, 1)  # (T,) position in [0, 1]
-    lo, hi = 0.05, 0.25
-    f_steady = rng.uniform(lo, hi, size=N)
-    freq = np.where(
-        labels[:, None] == 0,
-        lo + (hi - lo) * s,
-        np.where(labels[:, None] == 1, hi - (hi - lo) * s, f_steady[:, None]),
-    )  # (N, T) cycles per step
-    phase = 2 * np.pi * np.cumsum(freq, axis=1) + rng.uniform(0, 2 * np.pi, size=(N, 1))
-    amp = rng.uniform(0.5, 1.5, size=(N, 1))
-    x = amp * np.sin(phase) + noise * rng.standard_normal((N, T))
-    return x[:, :, None], labels.astype(np.int64)
 
 
 def _write_snapshot() -> None:

@@ -14,6 +14,7 @@ Importing this module imports matplotlib; ``import rnncourse`` does not.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from io import BytesIO
 
 import matplotlib as mpl
 from matplotlib.colors import LinearSegmentedColormap
@@ -24,6 +25,7 @@ __all__ = [
     "DIVERGING",
     "PALETTE",
     "SEQUENTIAL",
+    "figure_png",
     "new_figure",
     "style_axes",
 ]
@@ -99,3 +101,16 @@ def style_axes(
             ax.legend(frameon=False)
         else:
             ax.legend(legend, frameon=False)
+
+
+def figure_png(fig: Figure, *, dpi: int) -> bytes:
+    """The figure rendered to PNG bytes, e.g. for an ``ipywidgets.Image``: the one place the
+    widgets turn a figure into a picture.
+
+    >>> fig, ax = new_figure(width=1.0, height=1.0)
+    >>> figure_png(fig, dpi=50)[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    """
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

@@ -11,7 +11,6 @@ from rnncourse import datasets
 from rnncourse.datasets import (
     CODE_MODULES,
     Vocab,
-    chirp_signals,
     clean_text,
     load_co2,
     load_code_corpus,
@@ -99,17 +98,3 @@ def test_co2_csv_states_source_and_licence_and_loads():
     assert f"{t[0]:.3f} {t[-1]:.3f}" == "1958.208 2001.958"
     assert f"{co2[0]:.2f} {co2[-1]:.2f}" == "316.10 371.02"
     assert 310 < co2.min() and co2.max() < 375
-
-
-def test_chirps_are_reproducible_and_reversal_swaps_rising_and_falling():
-    x, labels = chirp_signals(300, 40, np.random.default_rng(0), noise=0.0)
-    x2, labels2 = chirp_signals(300, 40, np.random.default_rng(0), noise=0.0)
-    np.testing.assert_array_equal(x, x2)
-    np.testing.assert_array_equal(labels, labels2)
-    assert x.shape == (300, 40, 1) and set(labels.tolist()) == {0, 1, 2}
-    # instantaneous frequency: the zero-crossing count of each half of the signal
-    crossings = lambda s: np.sum(np.diff(np.sign(s), axis=1) != 0, axis=1)  # noqa: E731
-    early, late = crossings(x[:, :20, 0]), crossings(x[:, 20:, 0])
-    assert np.all(late[labels == 0] > early[labels == 0])
-    assert np.all(late[labels == 1] < early[labels == 1])
-    assert np.all(np.abs(late - early)[labels == 2] <= 3)

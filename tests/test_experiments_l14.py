@@ -1,5 +1,6 @@
-"""Experiments of lessons 1-4: the "not" language, the bag-of-words ceiling, and the
-shared-RNN versus position-specific-MLP result that lesson 4 quotes."""
+"""Experiments of lessons 1-4: the bag-of-words ceiling, the lesson-3 output tasks, and the
+shared-RNN versus position-specific-MLP result that lesson 4 quotes. (The "not" language and
+the other generators are tested in tests/test_tasks.py.)"""
 
 from __future__ import annotations
 
@@ -9,45 +10,6 @@ import pytest
 from rnncourse.experiments import bag_of_words as bow
 from rnncourse.experiments import not_sentiment as ns
 from rnncourse.gradcheck import numerical_gradient, rel_error
-
-
-def test_sentence_labels_follow_the_rule():
-    rng = np.random.default_rng(0)
-    tokens, labels, flipped = ns.make_sentences(500, 7, rng, not_positions=(1, 2, 3))
-    for tok, label, flip in zip(tokens, labels, flipped, strict=True):
-        words = ns.decode(tok).split()
-        sentiment = [i for i, w in enumerate(words) if w in ns.POSITIVE + ns.NEGATIVE]
-        assert len(sentiment) == 1
-        i = sentiment[0]
-        nots = [j for j, w in enumerate(words) if w == "not"]
-        assert len(nots) <= 1 and all(j in (1, 2, 3) for j in nots)
-        assert flip == (i > 0 and words[i - 1] == "not")
-        assert label == int((words[i] in ns.POSITIVE) != flip)
-
-
-def test_make_sentences_rejects_impossible_positions():
-    with pytest.raises(ValueError, match=r"0\.\.T-2"):
-        ns.make_sentences(3, 4, np.random.default_rng(0), not_positions=(3,))
-
-
-def test_tags_flip_only_right_after_not():
-    tokens = ns.encode("not good not the bad good not awful")[None]
-    assert ns.tags_for(tokens).tolist() == [[0, 2, 0, 0, 2, 1, 0, 1]]
-
-
-def test_tag_sentences_put_not_only_where_allowed():
-    tokens, tags = ns.tag_sentences(400, 9, np.random.default_rng(1), not_positions=(0, 4))
-    cols = np.nonzero((tokens == ns.NOT).any(axis=0))[0].tolist()
-    assert cols == [0, 4]
-    np.testing.assert_array_equal(tags, ns.tags_for(tokens))
-
-
-def test_negated_at_places_not_before_a_sentiment_word():
-    tokens, tags = ns.negated_at(50, 6, 3, np.random.default_rng(2))
-    assert (tokens[:, 3] == ns.NOT).all() and (tags[:, 4] != 0).all()
-    assert not (tokens[:, [0, 1, 2, 4, 5]] == ns.NOT).any()
-    with pytest.raises(ValueError):
-        ns.negated_at(5, 6, 5, np.random.default_rng(0))
 
 
 def test_mlp_gradients_match_numerical():
@@ -112,24 +74,6 @@ def test_lesson4_shared_rnn_generalises_and_window_mlp_does_not():
     assert f"{rows[(16, False)][1]:.1%}" == "24.6%"  # quoted in the lesson
 
 
-def test_echo_targets_are_the_previous_symbol():
-    from rnncourse.experiments.output_tasks import echo_task
-
-    x, y, mask = echo_task(20, 7, 5, np.random.default_rng(0))
-    symbols = x.argmax(axis=-1)
-    np.testing.assert_array_equal(y[:, 1:], symbols[:, :-1])
-    assert not mask[:, 0].any() and mask[:, 1:].all()
-
-
-def test_majority_labels_and_odd_length():
-    from rnncourse.experiments.output_tasks import majority_task
-
-    x, y = majority_task(50, 7, np.random.default_rng(0))
-    np.testing.assert_array_equal(y, (x[..., 1].sum(axis=1) >= 4).astype(int))
-    with pytest.raises(ValueError, match="odd"):
-        majority_task(2, 4, np.random.default_rng(0))
-
-
 def test_lesson3_numbers():
     """Lesson 3 prints 100.0% for both tasks from seed 0 (and 50.7% for the majority label)."""
     from rnncourse.experiments.output_tasks import train_task
@@ -141,27 +85,3 @@ def test_lesson3_numbers():
     assert echo["loss"][-1] < 0.1 * echo["loss"][0]
     with pytest.raises(ValueError):
         train_task("sorting")
-
-
-def test_padded_batch_matches_running_each_sequence_alone():
-    from rnncourse.experiments.variable_length import pad_sequences, rnn_forward_masked
-    from rnncourse.rnn import init_rnn, rnn_forward
-
-    rng = np.random.default_rng(0)
-    W_xh, W_hh, b_h = init_rnn(3, 5, rng)
-    seqs = [rng.normal(size=(T, 3)) for T in (1, 6, 4)]
-    x, mask = pad_sequences(seqs)
-    h0 = rng.normal(size=(3, 5))
-    h = rnn_forward_masked(x, mask, h0, W_xh, W_hh, b_h)
-    for n, s in enumerate(seqs):
-        alone = rnn_forward(s[None], h0[n : n + 1], W_xh, W_hh, b_h)[0]
-        np.testing.assert_allclose(h[n, : len(s)], alone, rtol=1e-12)
-        np.testing.assert_array_equal(
-            h[n, len(s) :], np.broadcast_to(h[n, len(s) - 1], h[n, len(s) :].shape)
-        )
-    full = np.ones_like(mask)
-    np.testing.assert_allclose(
-        rnn_forward_masked(x, full, h0, W_xh, W_hh, b_h), rnn_forward(x, h0, W_xh, W_hh, b_h)
-    )
-    with pytest.raises(ValueError, match="mask"):
-        rnn_forward_masked(x, mask[:, :-1], h0, W_xh, W_hh, b_h)

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rnncourse.experiments.gradient_flow import gradient_norm_curve
+from rnncourse.gradient_flow import gradient_norm_curve
 from rnncourse.widgets.gradients import (
     GradientNormExplorer,
     gradient_norm_figure,

@@ -33,6 +33,7 @@ __all__ = [
     "rnn_cell",
     "row_column_convention",
     "sequence_tasks",
+    "subscript",
     "unrolled_rnn",
 ]
 
@@ -41,8 +42,8 @@ CELL_GIDS = ("rnn-cell", "rnn-cell-active")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def _sub(name: str, t: int) -> str:
-    """``name`` with the step number as a Unicode subscript: _sub("h", 12) == "h₁₂".
+def subscript(name: str, t: int) -> str:
+    """``name`` with the step number as a Unicode subscript: subscript("h", 12) == "h₁₂".
 
     Plain text, not mathtext: a diagram with many distinct labels renders much faster."""
     return name + str(t).translate(_SUB)
@@ -119,7 +120,7 @@ def draw_unrolled(
     ax.axis("off")
 
     # h_0 enters from the left
-    ax.text(-1.45, 0, _sub("h", 0), ha="center", va="center", fontsize=12)
+    ax.text(-1.45, 0, subscript("h", 0), ha="center", va="center", fontsize=12)
     for t in range(1, T + 1):
         cx = gap * (t - 1)
         done = active is None or t <= active
@@ -134,7 +135,7 @@ def draw_unrolled(
         # the recurrent arrow into this cell: from h_0's label or from the previous cell
         x_from = -1.2 if t == 1 else cx - gap + w / 2
         _arrow(ax, (x_from, 0), (cx - w / 2, 0), color=ink)
-        label = _sub("h", t - 1)
+        label = subscript("h", t - 1)
         if t > 1:
             ax.text(
                 (x_from + cx - w / 2) / 2,
@@ -157,7 +158,7 @@ def draw_unrolled(
             )
         # input below
         _box(ax, cx, y_in, 0.8, 0.5, _INPUT if done else _FUTURE, edge=ink, lw=1.0)
-        ax.text(cx, y_in, _sub("x", t), ha="center", va="center", fontsize=11, color=ink)
+        ax.text(cx, y_in, subscript("x", t), ha="center", va="center", fontsize=11, color=ink)
         _arrow(ax, (cx, y_in + 0.25), (cx, -h / 2), color=ink)
         if weight_labels:
             ax.text(
@@ -183,7 +184,7 @@ def draw_unrolled(
         # output above
         if outputs is True or (outputs == "last" and t == T):
             _box(ax, cx, y_out, 0.8, 0.5, _OUTPUT if done else _FUTURE, edge=ink, lw=1.0)
-            ax.text(cx, y_out, _sub("y", t), ha="center", va="center", fontsize=11, color=ink)
+            ax.text(cx, y_out, subscript("y", t), ha="center", va="center", fontsize=11, color=ink)
             _arrow(ax, (cx, h / 2), (cx, y_out - 0.25), color=ink)
             if weight_labels:
                 ax.text(
@@ -199,7 +200,7 @@ def draw_unrolled(
     last = gap * (T - 1) + w / 2
     ink = PALETTE["black"] if active is None or active == T else PALETTE["grey"]
     _arrow(ax, (last, 0), (last + 0.7, 0), color=ink)
-    ax.text(last + 0.35, 0.12, _sub("h", T), ha="center", va="bottom", fontsize=10, color=ink)
+    ax.text(last + 0.35, 0.12, subscript("h", T), ha="center", va="bottom", fontsize=10, color=ink)
 
 
 def unrolled_rnn(

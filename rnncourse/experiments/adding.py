@@ -2,7 +2,7 @@
 
 Task (Hochreiter & Schmidhuber 1997, in the form of Le et al. 2015 and Arjovsky et al. 2016):
 values uniform in [0, 1], one marker in each half of a length-T sequence, predict the sum of the
-two marked values (``rnncourse.data.adding_problem``). Always predicting the mean, 1.0, gives
+two marked values (``rnncourse.tasks.adding_problem``). Always predicting the mean, 1.0, gives
 MSE = 1/6 ~ 0.167, the *baseline*; a run is *solved* when its test MSE falls below 0.01.
 
 One run = one (cell, T, seed): a many-to-one model (cell -> last hidden state -> one linear
@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 
 from rnncourse._environ import ONE_BLAS_THREAD, temporary_environ
-from rnncourse.data import adding_problem
 from rnncourse.models import init_model, model_forward, model_loss
 from rnncourse.optim import Adam, clip_grad_norm
+from rnncourse.tasks import adding_problem
 
 __all__ = [
     "BASELINE_MSE",

@@ -16,8 +16,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from rnncourse.experiments.not_sentiment import VOCAB, make_sentences
 from rnncourse.losses import softmax_cross_entropy
+from rnncourse.tasks.sentences import VOCAB, make_sentences
 
 __all__ = [
     "bag_of_words",
@@ -32,7 +32,7 @@ __all__ = [
 def bag_of_words(tokens: np.ndarray, V: int = len(VOCAB)) -> np.ndarray:
     """Word counts, (N, T) ids -> (N, V): the order is gone.
 
-    >>> from rnncourse.experiments.not_sentiment import encode
+    >>> from rnncourse.tasks.sentences import encode
     >>> a = bag_of_words(encode("good and not bad")[None])
     >>> b = bag_of_words(encode("bad and not good")[None])
     >>> bool((a == b).all())

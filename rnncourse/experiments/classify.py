@@ -102,9 +102,9 @@ def train_classifier(
     config: ClassifyConfig, data_rng: np.random.Generator, *, progress: bool = False
 ) -> tuple[Params, dict[str, list[float]]]:
     """Train on fresh chirps every step (drawn from ``data_rng``)."""
-    from rnncourse.datasets import chirp_signals
     from rnncourse.models import train
     from rnncourse.optim import Adam
+    from rnncourse.tasks import chirp_signals
 
     params = init_params(config.cell, 1, config.H, 3, np.random.default_rng(config.seed))
 

@@ -18,10 +18,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnncourse.data import noisy_sine
-from rnncourse.experiments.gradient_flow import random_recurrent_weights
+from rnncourse.gradient_flow import random_recurrent_weights
 from rnncourse.models import init_model, model_loss, train
 from rnncourse.optim import SGD
+from rnncourse.tasks import noisy_sine
 
 __all__ = ["clip_per_element", "cosine", "exploding_run", "flatten"]
 

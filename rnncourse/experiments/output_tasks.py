@@ -14,48 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.data import one_hot
 from rnncourse.models import init_model, model_forward, model_loss, train
 from rnncourse.optim import Adam
+from rnncourse.tasks import echo_task, majority_task  # the generators live with the tasks
 
 __all__ = ["echo_task", "majority_task", "train_task"]
-
-
-def echo_task(
-    N: int, T: int, K: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Random symbols in, the previous symbol out.
-
-    Returns:
-        x (N, T, K) one-hot symbols, y (N, T) targets with y[:, t] = symbol at t-1,
-        mask (N, T) bool, False at step 1 (nothing to echo yet).
-
-    >>> x, y, mask = echo_task(1, 5, 3, np.random.default_rng(0))
-    >>> x[0].argmax(axis=1).tolist(), y[0, 1:].tolist(), mask[0].tolist()
-    ([2, 1, 1, 0, 0], [2, 1, 1, 0], [False, True, True, True, True])
-    """
-    symbols = rng.integers(0, K, size=(N, T))
-    y = np.zeros((N, T), dtype=int)
-    y[:, 1:] = symbols[:, :-1]
-    mask = np.ones((N, T), dtype=bool)
-    mask[:, 0] = False
-    return one_hot(symbols, K), y, mask
-
-
-def majority_task(N: int, T: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Random bits in, one label out: 1 if the sequence holds more ones than zeros.
-
-    Returns:
-        x (N, T, 2) one-hot bits, y (N,) labels.
-
-    >>> x, y = majority_task(2, 5, np.random.default_rng(0))
-    >>> x.argmax(axis=2).tolist(), y.tolist()
-    ([[1, 1, 1, 0, 0], [0, 0, 0, 0, 1]], [1, 0])
-    """
-    if T % 2 == 0:
-        raise ValueError(f"T must be odd so that there is always a majority, got {T}")
-    bits = rng.integers(0, 2, size=(N, T))
-    return one_hot(bits, 2), (2 * bits.sum(axis=1) > T).astype(int)
 
 
 def train_task(

@@ -11,7 +11,7 @@ Run the full experiment (a few minutes on one core) and write ``results/recall_f
 
     python -m rnncourse.experiments.recall_first
 
-The lesson loads that file; ``tests/test_gradient_flow.py`` re-runs one short setting and
+The lesson loads that file; ``tests/test_recall_first.py`` re-runs one short setting and
 checks the committed numbers.
 """
 
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncourse.data import one_hot
 from rnncourse.models import init_model, model_forward, model_loss, train
 from rnncourse.optim import Adam
 from rnncourse.rnn import rnn_backward
+from rnncourse.tasks import recall_batch  # the generator lives with the tasks
 
 __all__ = ["RecallConfig", "input_sensitivity", "recall_batch", "run_grid", "run_one"]
 
@@ -47,20 +47,6 @@ class RecallConfig:
     n_test: int = 1000  # held-out sequences for the accuracy
     Ts: tuple[int, ...] = field(default=(5, 10, 15, 20, 30, 40, 60))
     seeds: tuple[int, ...] = field(default=(0, 1, 2))
-
-
-def recall_batch(N: int, T: int, K: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """N sequences of T random symbols, one-hot; the target is the first symbol.
-
-    Returns:
-        x (N, T, K), y (N,) integers in [0, K)
-
-    >>> x, y = recall_batch(3, 5, 4, np.random.default_rng(0))
-    >>> x.shape, bool((x[:, 0].argmax(-1) == y).all())
-    ((3, 5, 4), True)
-    """
-    s = rng.integers(0, K, size=(N, T))
-    return one_hot(s, K), s[:, 0]
 
 
 def input_sensitivity(params: dict, x: np.ndarray, y: np.ndarray) -> np.ndarray:

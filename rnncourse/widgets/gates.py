@@ -18,8 +18,6 @@ ipywidgets is imported only inside ``gate_inspector``.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from rnncourse.lstm import sigmoid
@@ -162,12 +160,6 @@ def plot_gate_traces(
     return fig
 
 
-def _png(fig: object) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80)
-    return buf.getvalue()
-
-
 def _summary(traces: dict[str, np.ndarray], unit: int, t: int) -> str:
     vals = ", ".join(f"{k}<sub>t</sub> = {traces[k][t - 1, unit]:+.3f}" for k in (*GATES, "c"))
     return f"<b>unit {unit}, step t = {t}</b>: {vals}"
@@ -181,6 +173,8 @@ def gate_inspector(traces: dict[str, np.ndarray], *, units: list[int] | None = N
     """
     import ipywidgets as widgets
 
+    from rnncourse.plots import figure_png
+
     T, H = traces["c"].shape
     units = list(rank_units(traces)) if units is None else list(units)
     unit_box = widgets.Dropdown(
@@ -192,7 +186,7 @@ def gate_inspector(traces: dict[str, np.ndarray], *, units: list[int] | None = N
 
     def redraw(_change: object = None) -> None:
         fig = plot_gate_traces(traces, unit_box.value, step.value)
-        image.value = _png(fig)
+        image.value = figure_png(fig, dpi=80)
         summary.value = _summary(traces, unit_box.value, step.value)
 
     unit_box.observe(redraw, names="value")

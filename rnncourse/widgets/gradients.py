@@ -1,7 +1,7 @@
 """A live plot of ||dL/dh_t|| through time, with sliders for the spectral radius and T.
 
 The widget is a thin layer over two pure functions: ``gradient_norm_curve`` (in
-``rnncourse.experiments.gradient_flow``) computes the curve, ``gradient_norm_figure`` draws it.
+``rnncourse.gradient_flow``) computes the curve, ``gradient_norm_figure`` draws it.
 Moving a slider recomputes the curve and redraws the figure into an image widget.
 
     from rnncourse.widgets.gradients import gradient_norm_widget
@@ -12,14 +12,13 @@ ipywidgets is imported inside ``gradient_norm_widget`` only.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from rnncourse.experiments.gradient_flow import gradient_norm_curve
-from rnncourse.plots import COLORS, PALETTE, new_figure, style_axes
+from rnncourse.gradient_flow import gradient_norm_curve
+from rnncourse.plots import COLORS, PALETTE, figure_png, new_figure, style_axes
 
 __all__ = ["GradientNormExplorer", "gradient_norm_figure", "gradient_norm_widget"]
 
@@ -53,12 +52,6 @@ def gradient_norm_figure(
         legend=True,
     )
     return fig
-
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return buf.getvalue()
 
 
 class GradientNormExplorer:
@@ -102,7 +95,7 @@ class GradientNormExplorer:
             {f"rho = {rho:.2f}": self.curve},
             title=f"Gradient norm through time, rho(W_hh) = {rho:.2f}",
         )
-        self.image.value = _png(fig)
+        self.image.value = figure_png(fig, dpi=90)
         self.label.value = (
             f"gradient reaching h_1: <b>{self.curve[0]:.2e}</b> times the gradient on h_T"
         )

@@ -17,15 +17,13 @@ ipywidgets is imported inside ``unroll_widget`` only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from io import BytesIO
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from rnncourse.diagrams.rnn import _sub, draw_unrolled
-from rnncourse.plots import DIVERGING
+from rnncourse.diagrams.rnn import draw_unrolled, subscript
+from rnncourse.plots import DIVERGING, figure_png
 
 __all__ = ["frame_png", "unroll_frame", "unroll_widget"]
 
@@ -63,7 +61,7 @@ def unroll_frame(h: np.ndarray, t: int, tokens: Sequence[str]) -> Figure:
     cmap = DIVERGING.with_extremes(bad="#F2F2F2")
     im = ax2.imshow(shown, cmap=cmap, vmin=-1, vmax=1, aspect="auto")
     ax2.add_patch(Rectangle((t - 1.5, -0.5), 1, H, fill=False, edgecolor="black", lw=2.5))
-    ax2.set_xticks(range(T), [f"{_sub('h', s)}\n{tokens[s - 1]!r}" for s in range(1, T + 1)])
+    ax2.set_xticks(range(T), [f"{subscript('h', s)}\n{tokens[s - 1]!r}" for s in range(1, T + 1)])
     ax2.set_yticks(range(H), [str(i) for i in range(H)])
     ax2.set_ylabel("hidden unit")
     ax2.set_xlabel("time step (the input read at that step)")
@@ -74,11 +72,7 @@ def unroll_frame(h: np.ndarray, t: int, tokens: Sequence[str]) -> Figure:
 
 def frame_png(h: np.ndarray, t: int, tokens: Sequence[str], dpi: int = 80) -> bytes:
     """``unroll_frame`` rendered to PNG bytes (what the widget shows)."""
-    buf = BytesIO()
-    fig = unroll_frame(h, t, tokens)
-    FigureCanvasAgg(fig)
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+    return figure_png(unroll_frame(h, t, tokens), dpi=dpi)
 
 
 def unroll_widget(h: np.ndarray, tokens: Sequence[str], *, t: int = 1, dpi: int = 80):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.experiments.gradient_flow import hidden_gradients
+from rnncourse.gradient_flow import hidden_gradients
 from rnncourse.grading.exercises._common import group, normal, sizes_for, states
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.experiments.variable_length import rnn_forward_masked
 from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
 from rnncourse.grading.spec import Case, Exercise, Mistake
+from rnncourse.masking import rnn_forward_masked
 from rnncourse.rnn import rnn_forward
 
 
