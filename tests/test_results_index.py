@@ -37,12 +37,16 @@ def index_rows() -> list[dict[str, list[str] | str]]:
 
 
 def committed_files() -> set[str]:
-    """Every file under results/ and rnncourse/data/ (the index itself aside)."""
+    """Every file under results/ and rnncourse/data/ (the index itself and the code of the
+    ``rnncourse.data`` package, which re-exports old names, aside)."""
     found = {
         p.relative_to(REPO).as_posix()
         for folder in FOLDERS
         for p in (REPO / folder).rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and not p.name.startswith(".")
+        and p.suffix != ".py"
     }
     return found - {"results/README.md"}
 

@@ -14,6 +14,7 @@
 ``bench_report``       the benchmark's targets, and its report ``results/bench/RESULTS.md``
 ``measure_runtimes``   every notebook's run time and the instructors' timetable
 ``extract_series``     the CO2 series of lesson 9, extracted once from statsmodels
+``check_structure``    the package's layering rules, read from its source (docs/ARCHITECTURE.md)
 =====================  ===========================================================================
 
 What each program writes, and the test that checks it: ``results/README.md``.
