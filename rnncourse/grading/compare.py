@@ -21,20 +21,21 @@ import numpy as np
 from rnncourse.grading import _driver
 from rnncourse.grading.errors import explain_error, shape_text
 from rnncourse.grading.spec import Case, Exercise
+from rnncourse.grading.status import ERROR, FAILED, PASSED
 
 __all__ = ["Outcome", "expected_outputs", "judge", "relative_errors"]
 
 
 @dataclass
 class Outcome:
-    status: str  # passed | failed | error | timeout | not-implemented
+    status: str  # one of status.VERDICTS
     message: str = ""
     hint: str = ""
     case: Case | None = None
 
     @property
     def passed(self) -> bool:
-        return self.status == "passed"
+        return self.status == PASSED
 
 
 @dataclass
@@ -240,15 +241,13 @@ def judge(
     it was given, flattened, as they were after the call (None: not checked).
     """
     if meta["status"] == "missing":
-        return Outcome(
-            "error", f"no function called {ex.name} is defined in the notebook", "", case
-        )
+        return Outcome(ERROR, f"no function called {ex.name} is defined in the notebook", "", case)
     if meta["status"] == "raised":
         status, message, hint = explain_error(meta["error"], ex, case)
         return Outcome(status, message, hint, case)
     mutated = _mutation(ex, case, after)
     if mutated:
-        return Outcome("failed", mutated, "", case)
+        return Outcome(FAILED, mutated, "", case)
     if "top" in meta:
         top = meta["top"]
         want = f"a tuple ({', '.join(ex.outputs)}) of {len(ex.outputs)} values"
@@ -258,12 +257,10 @@ def judge(
                 if top["type"] == "NoneType"
                 else f"a {top['type']}"
             )
-            return Outcome("failed", f"return {want}; got {got}", "", case)
+            return Outcome(FAILED, f"return {want}; got {got}", "", case)
         if top["kind"] == "wrong-length":
-            return Outcome("failed", f"return {want}; got {top['len']} values", "", case)
-        return Outcome(
-            "failed", f"the returned value could not be read: {top.get('type')}", "", case
-        )
+            return Outcome(FAILED, f"return {want}; got {top['len']} values", "", case)
+        return Outcome(FAILED, f"the returned value could not be read: {top.get('type')}", "", case)
     expected = expected if expected is not None else expected_outputs(ex, case)
     got = {n: _decode(item, arrays) for n, item in zip(ex.outputs, meta["outputs"], strict=True)}
     rtol = ex.rtol64 if case.dtype == np.float64 else ex.rtol32
@@ -273,7 +270,7 @@ def judge(
         problem = _structure(name, got[name], expected[name], case, name in ex.scalars)
         if problem:
             hint = _mistake_hint(ex, case, got, match_rtol) or _diagnose(ex, case, got, expected)
-            return Outcome("failed", problem, hint or "", case)
+            return Outcome(FAILED, problem, hint or "", case)
 
     flat_got, flat_exp = _flat(got), _flat(expected)
     wrong, details = [], []
@@ -284,7 +281,7 @@ def judge(
             wrong.append(key)
             details.append(_detail(ex, key, g, np.asarray(exp), err, rtol, case))
     if not wrong:
-        return Outcome("passed", "", "", case)
+        return Outcome(PASSED, "", "", case)
     right = [k for k in flat_exp if k not in wrong]
     message = "\n".join(details)
     if len(flat_exp) > 1:
@@ -301,7 +298,7 @@ def judge(
         not np.all(np.isfinite(np.asarray(flat_got[k], dtype=np.float64))) for k in wrong
     ):
         hint = "NaN or infinity in your result: an overflow (exp of a large number?) or a division by zero"
-    return Outcome("failed", message, hint or "", case)
+    return Outcome(FAILED, message, hint or "", case)
 
 
 def _diagnose(ex: Exercise, case: Case, got: dict, expected: dict) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from rnncourse.grading.spec import Case, Exercise
+from rnncourse.grading.status import ERROR, NOT_IMPLEMENTED, TIMEOUT
 
 __all__ = ["explain_error", "shape_text"]
 
@@ -109,10 +110,10 @@ def _broadcast_hint(record: dict, case: Case) -> str | None:
 def explain_error(record: dict, ex: Exercise, case: Case) -> tuple[str, str, str]:
     """``(status, message, hint)`` for an exception record from the driver."""
     if record.get("timeout"):
-        return "timeout", "", ""
+        return TIMEOUT, "", ""
     if record.get("not_implemented"):
         return (
-            "not-implemented",
+            NOT_IMPLEMENTED,
             f"{ex.name}: not implemented yet (replace `raise NotImplementedError()` with your code)",
             "",
         )
@@ -147,4 +148,4 @@ def explain_error(record: dict, ex: Exercise, case: Case) -> tuple[str, str, str
         hint = "a name is used before it is defined: is it spelled as in the function's arguments?"
     if hint is None and record["type"] == "IndexError":
         hint = "an index is out of range: check which axis is time (x is (N, T, D), so x[:, t])."
-    return "error", message, hint or ""
+    return ERROR, message, hint or ""

@@ -1,4 +1,8 @@
-"""Seeded inputs shared by the LSTM and GRU exercises (gated cells, PyTorch's gate order)."""
+"""Seeded inputs shared by the LSTM and GRU exercises (gated cells, PyTorch's gate order).
+
+The exercises' mistakes use the package's ``sigmoid`` (``rnncourse.lstm``) and split the
+stacked gates with ``np.split(a, n_gates, axis=-1)``.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,6 @@ import numpy as np
 
 from rnncourse.grading.exercises._common import group, normal, sizes_for, states
 from rnncourse.grading.spec import Case
-
-
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-def split(a, n):
-    H = a.shape[-1] // n
-    return [a[..., k * H : (k + 1) * H] for k in range(n)]
 
 
 def gated_cases(

@@ -10,6 +10,7 @@ import numpy as np
 
 from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
+from rnncourse.lstm import sigmoid
 from rnncourse.rnn import rnn_step_forward
 
 
@@ -28,10 +29,6 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         inputs.update(rnn_params(rng, D, H, np.float64, scale=3.0))
         out.append(Case(inputs, "large pre-activations", {"N": N, "D": D, "H": H}))
     return out
-
-
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 def _identity(a):
@@ -64,7 +61,7 @@ MISTAKES = [
     ),
     Mistake(
         "sigmoid instead of tanh",
-        _step(act=_sigmoid),
+        _step(act=sigmoid),
         "your h_t is sigmoid(a_t); the vanilla RNN uses tanh (values in (-1, 1)): np.tanh(a_t).",
     ),
     Mistake(
