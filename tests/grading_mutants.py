@@ -1194,3 +1194,218 @@ def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     r, z = _sig(ax[0] + ah[0]), _sig(ax[1] + ah[1])
     n = np.tanh(ax[2] + r * ah[2])
     return (1 - z) * n + z * h_prev
+
+
+# ================================================================ blind spots of the cases
+# Each of these passes a set of cases that lacks one rule of rnncourse.grading.audit (a square
+# layer, a repeat of shapes, an overflow case, a branch, a leading-axes shape, a tight float64
+# tolerance) and is rejected, with a message naming its mistake, by the cases that have it.
+
+
+# ---------------------------------------------------------------- the weight layout from shapes
+@mutant("rnn_step_forward", "picks the weight layout from the shapes", "square layer (D = H)")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    Wx = W_xh if W_xh.shape[0] == x_t.shape[1] else W_xh.T  # "(D, H) or (H, D)?"
+    return np.tanh(x_t @ Wx + h_prev @ W_hh.T + b_h)
+
+
+@mutant("output_forward", "picks the weight layout from the shapes", "square layer (K = H)")
+def _(h, W_hy, b_y):
+    W = W_hy if W_hy.shape[0] == h.shape[-1] else W_hy.T
+    return h @ W + b_y
+
+
+# ---------------------------------------------------------------- cached by shape, state kept
+def _caching_by_shape():
+    cache = {}
+
+    def rnn_forward(x, h0, W_xh, W_hh, b_h):
+        key = (x.shape, W_hh.shape)
+        if key not in cache:  # "the same problem again: reuse the answer"
+            cache[key] = _forward_loop(x, h0, W_xh, W_hh, b_h)
+        return cache[key]
+
+    return rnn_forward
+
+
+def _keeping_state():
+    last = {}
+
+    def rnn_forward(x, h0, W_xh, W_hh, b_h):
+        h_prev = last.get(h0.shape, h0)  # "carry the state on from the previous batch"
+        hs = []
+        for t in range(x.shape[1]):
+            h_prev = _step(x[:, t], h_prev, W_xh, W_hh, b_h)
+            hs.append(h_prev)
+        last[h0.shape] = h_prev
+        return np.stack(hs, axis=1)
+
+    return rnn_forward
+
+
+def _step_cache():
+    cache = {}
+
+    def clip_grad_norm(grads, max_norm):
+        key = tuple((k, g.shape) for k, g in grads.items())
+        if key not in cache:
+            total = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+            coef = min(1.0, max_norm / (total + 1e-6))
+            cache[key] = ({k: g * coef for k, g in grads.items()}, total)
+        return cache[key]
+
+    return clip_grad_norm
+
+
+def _forward_loop(x, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        h_prev = _step(x[:, t], h_prev, W_xh, W_hh, b_h)
+        hs.append(h_prev)
+    return np.stack(hs, axis=1)
+
+
+mutant("rnn_forward", "caches its results by shape", "exactly the result of that earlier call")(
+    _caching_by_shape()
+)
+mutant("rnn_forward", "keeps the last state between calls", "keep state between calls")(
+    _keeping_state()
+)
+mutant("clip_grad_norm", "caches its results by shape", "exactly the result of that earlier call")(
+    _step_cache()
+)
+
+
+# ---------------------------------------------------------------- the squared norm compared
+@mutant("clip_grad_norm", "compares the squared norm (max_norm > 1)", "compares the squared norm")
+def _(grads, max_norm):
+    sq = sum(float(np.sum(g**2)) for g in grads.values())
+    if sq > max_norm:  # the square root saved
+        return {k: g * (max_norm / np.sqrt(sq)) for k, g in grads.items()}, float(np.sqrt(sq))
+    return {k: g.copy() for k, g in grads.items()}, float(np.sqrt(sq))
+
+
+@mutant("clip_grad_norm", "compares the squared norm, never scales up", "compares the squared norm")
+def _(grads, max_norm):
+    sq = sum(float(np.sum(g**2)) for g in grads.values())
+    scale = min(1.0, max_norm / (np.sqrt(sq) + 1e-6)) if sq > max_norm else 1.0
+    return {k: g * scale for k, g in grads.items()}, float(np.sqrt(sq))
+
+
+# ---------------------------------------------------------------- logits with 1, 2 or 3 leading axes
+def _softmax_xent_2d(logits, targets):
+    M = logits.shape[0]
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    d = np.exp(logp)
+    d[np.arange(M), targets] -= 1
+    return float(-logp[np.arange(M), targets].mean()), d / M
+
+
+@mutant("softmax_cross_entropy", "logits (N, T, K) only", "any number of leading axes")
+def _(logits, targets):
+    N, T, K = logits.shape
+    loss, d = _softmax_xent_2d(logits.reshape(N * T, K), targets.reshape(N * T))
+    return loss, d.reshape(N, T, K)
+
+
+@mutant("softmax_cross_entropy", "logits (N, K) or (N, T, K) only", "any number of leading axes")
+def _(logits, targets):
+    if logits.ndim == 2:
+        return _softmax_xent_2d(logits, targets)
+    N, T, K = logits.shape
+    loss, d = _softmax_xent_2d(logits.reshape(N * T, K), targets.reshape(N * T))
+    return loss, d.reshape(N, T, K)
+
+
+@mutant("softmax_cross_entropy", "two leading axes at most, by reshape", "any number of leading")
+def _(logits, targets):
+    N, K = logits.shape[0], logits.shape[-1]
+    T = logits.shape[1] if logits.ndim == 3 else 1
+    loss, d = _softmax_xent_2d(logits.reshape(N * T, K), targets.reshape(N * T))
+    return loss, d.reshape(logits.shape)
+
+
+# ---------------------------------------------------------------- tanh written with np.exp
+def _tanh_by_hand(a):
+    return (np.exp(a) - np.exp(-a)) / (np.exp(a) + np.exp(-a))
+
+
+@mutant("rnn_step_forward", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return _tanh_by_hand(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)
+
+
+@mutant("rnn_forward", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        h_prev = _tanh_by_hand(x[:, t] @ W_xh.T + h_prev @ W_hh.T + b_h)
+        hs.append(h_prev)
+    return np.stack(hs, axis=1)
+
+
+@mutant("rnn_forward_masked", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x, mask, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        m = mask[:, t, None]
+        h_prev = m * _tanh_by_hand(x[:, t] @ W_xh.T + h_prev @ W_hh.T + b_h) + (1 - m) * h_prev
+        hs.append(h_prev)
+    return np.stack(hs, axis=1)
+
+
+@mutant("lstm_step_forward", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    c_t = _sig(f) * c_prev + _sig(i) * _tanh_by_hand(g)
+    return _sig(o) * np.tanh(c_t), c_t
+
+
+@mutant("gru_step_forward", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    (xr, xz, xn), (hr, hz, hn) = _gru_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+    r, z = _sig(xr + hr), _sig(xz + hz)
+    return (1 - z) * _tanh_by_hand(xn + r * hn) + z * h_prev
+
+
+# ---------------------------------------------------------------- float32 inside a float64 function
+@mutant("clip_grad_norm", "float32 accumulator for the norm", "float32 arithmetic")
+def _(grads, max_norm):
+    total_sq = np.float32(0.0)
+    for g in grads.values():
+        total_sq += np.sum(g.astype(np.float32) ** 2)
+    total = np.sqrt(total_sq)
+    coef = min(1.0, max_norm / (float(total) + 1e-6))
+    return {k: g * coef for k, g in grads.items()}, total
+
+
+@mutant("softmax_cross_entropy", "computed in float32, cast back", "float32 arithmetic")
+def _(logits, targets):
+    z = logits.astype(np.float32)
+    z = z - z.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    onehot = np.eye(logits.shape[-1], dtype=np.float32)[targets]
+    M = targets.size
+    loss = -(onehot * logp).sum() / M
+    return float(loss), ((np.exp(logp) - onehot) / M).astype(logits.dtype)
+
+
+@mutant("rnn_backward", "float32 accumulators, cast back to float64", "float32 arithmetic")
+def _(dh, x, h0, h, W_xh, W_hh):
+    N, T, H = h.shape
+    dx = np.zeros(x.shape, dtype=np.float32)
+    dW_xh = np.zeros(W_xh.shape, dtype=np.float32)
+    dW_hh = np.zeros(W_hh.shape, dtype=np.float32)
+    db_h = np.zeros(H, dtype=np.float32)
+    dh_next = np.zeros((N, H), dtype=np.float32)
+    for t in reversed(range(T)):
+        h_prev = h[:, t - 1] if t > 0 else h0
+        da = (dh[:, t] + dh_next) * (1 - h[:, t] ** 2)
+        dx[:, t] = da @ W_xh
+        dW_xh += da.T @ x[:, t]
+        dW_hh += da.T @ h_prev
+        db_h += da.sum(axis=0)
+        dh_next[...] = da @ W_hh
+    out = dx, dh_next, dW_xh, dW_hh, db_h
+    return tuple(a.astype(x.dtype) for a in out)  # "the checker wants float64"

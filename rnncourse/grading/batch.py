@@ -55,7 +55,7 @@ from rnncourse.grading.gradebook import feedback_text, write_outputs
 from rnncourse.grading.kernel import Kernel, driver_code, in_own_thread, setup_code
 from rnncourse.grading.notebooks import GradedCell, graded_cells, is_solution, is_test
 from rnncourse.grading.report import Report
-from rnncourse.grading.spec import get_exercise
+from rnncourse.grading.spec import Case, get_exercise
 from rnncourse.grading.status import ERROR, PASSED, STOPS, TIMEOUT
 
 __all__ = ["Limits", "feedback_text", "grade_many", "grade_notebook", "main", "write_outputs"]
@@ -175,8 +175,10 @@ def _grade_cell(
             )
         return _entry(tc, ERROR, message)
     outcomes: dict[int, list[Outcome]] = {k: [] for k in range(len(tc.checks))}
+    judged: dict[int, list[tuple[Case, dict]]] = {k: [] for k in range(len(tc.checks))}
     for j, (k, case, expected) in enumerate(calls):
         ex = plan[k]
+        judged[k].append((case, expected))
         try:
             meta = results[j]
             if any(o.status in STOPS for o in outcomes[k]):
@@ -186,7 +188,8 @@ def _grade_cell(
                 continue
             prefix = f"{j}|in|"
             after = {key[len(prefix) :]: v for key, v in arrays.items() if key.startswith(prefix)}
-            outcome = judge(ex, case, meta, arrays, after, expected)
+            earlier = [(c, e, o.passed) for (c, e), o in zip(judged[k], outcomes[k], strict=False)]
+            outcome = judge(ex, case, meta, arrays, after, expected, earlier)
         except Exception as exc:  # a forged or truncated result file
             outcome = Outcome(ERROR, f"unreadable result ({type(exc).__name__})", "", case)
         if outcome.status == TIMEOUT:

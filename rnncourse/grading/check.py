@@ -93,7 +93,8 @@ def grade_function(
         after: dict = {}
         for arg, value in zip(ex.args, args, strict=True):
             _driver.flatten(value, arg, after)
-        outcome = judge(ex, case, meta, arrays, after, expected)
+        earlier = [(c, e, o.passed) for (c, e), o in zip(cases, outcomes, strict=False)]
+        outcome = judge(ex, case, meta, arrays, after, expected, earlier)
         if outcome.status == TIMEOUT:
             outcome.message = timeout_message(timeout)
         outcomes.append(outcome)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._gates import gated_cases
+from rnncourse.grading.exercises._gates import gate_pre_activation, gated_cases
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.gru import gru_step_forward
 from rnncourse.lstm import sigmoid
@@ -87,4 +87,5 @@ EXERCISE = Exercise(
         "b_hh": "3H",
     },
     mistakes=MISTAKES,
+    pre_activation=gate_pre_activation,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._gates import gated_cases
+from rnncourse.grading.exercises._gates import gate_pre_activation, gated_cases
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.lstm import lstm_step_backward, sigmoid
 
@@ -113,6 +113,7 @@ EXERCISE = Exercise(
         "b": "4H",
     },
     mistakes=MISTAKES,
+    pre_activation=gate_pre_activation,
     output_hints={
         "dc_prev": "only dc_prev is wrong: dc_prev = dc * f_t.",
         "db": "only db is wrong: db = da.sum(axis=0) with da the (N, 4H) gate gradients.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._gates import gated_cases
+from rnncourse.grading.exercises._gates import gate_pre_activation, gated_cases
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.lstm import lstm_step_forward, sigmoid
 
@@ -94,6 +94,7 @@ EXERCISE = Exercise(
         "b": "4H",
     },
     mistakes=MISTAKES,
+    pre_activation=gate_pre_activation,
     output_hints={
         "c_t": "only c_t is wrong: c_t = f_t * c_prev + i_t * g_t.",
         "h_t": "only h_t is wrong: h_t = o_t * tanh(c_t).",
