@@ -6,7 +6,9 @@ In a notebook::
     check(rnn_step_forward)          # grades your function against the reference
 
 ``check(fn, name=None)`` grades ``fn`` as the exercise ``name`` (default ``fn.__name__``) on
-seeded cases (several shapes with N, T, D, H all different, N=1 and T=1, float64 and float32),
+seeded cases (several shapes with N, T, D, H all different, N=1 and T=1, float64 and float32,
+and the cases ``rnncourse.grading.audit`` asks for: a square layer, shapes repeated with new
+values, overflowing pre-activations, every branch),
 shows a short report and raises :class:`CheckFailed` (an ``AssertionError``) whose message
 names the likely mistake. ``check_hidden(fn)`` (``check(fn, hidden=True)``) does the same on the
 hidden tests' extra cases.
