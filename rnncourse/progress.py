@@ -30,17 +30,20 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rnncourse.grading import status as verdict
+from rnncourse.grading.status import ERROR, FAILED, NO_COPY, NOT_STARTED, PASSED
+
 __all__ = ["Progress", "Row", "progress", "main"]
 
-# what a row's status can be, and how it is shown (a symbol and a word: never colour alone)
-PASSED, FAILED, NOT_STARTED, ERROR, NO_COPY = "passed", "failed", "not started", "error", "no copy"
+# what a row's status can be (rnncourse.grading.status), and how it is shown (a symbol and a
+# word: never colour alone)
 SYMBOL = {PASSED: "✓", FAILED: "✗", NOT_STARTED: "·", ERROR: "!", NO_COPY: "-"}
-FROM_GRADER = {  # the grader's status -> ours
-    "passed": PASSED,
-    "failed": FAILED,
-    "not-implemented": NOT_STARTED,
-    "error": ERROR,
-    "timeout": ERROR,
+FROM_GRADER = {  # the grader's verdict -> ours
+    verdict.PASSED: PASSED,
+    verdict.FAILED: FAILED,
+    verdict.NOT_IMPLEMENTED: NOT_STARTED,
+    verdict.ERROR: ERROR,
+    verdict.TIMEOUT: ERROR,
 }
 
 
@@ -190,13 +193,13 @@ def progress(
     import nbformat
 
     from rnncourse.grading.batch import Limits, grade_many
-    from rnncourse.grading.notebooks import test_cells
+    from rnncourse.grading.notebooks import graded_cells
 
     to_grade: list[Path] = []
     rows: dict[str, list[Row]] = {}
     for exercise in exercises:
         mine = work / exercise.name
-        tests = test_cells(nbformat.read(exercise, as_version=4))
+        tests = graded_cells(nbformat.read(exercise, as_version=4))
         if not mine.is_file():
             rows[exercise.name] = [
                 Row(exercise.name, t.grade_id, NO_COPY, 0.0, t.points) for t in tests
@@ -219,7 +222,7 @@ def progress(
                     FROM_GRADER.get(e["status"], ERROR),
                     float(e["points"]),
                     float(e["max"]),
-                    "" if e["status"] == "passed" else e["message"],
+                    "" if e["status"] == verdict.PASSED else e["message"],
                 )
                 for gid, e in entry["exercises"].items()
             ]

@@ -1,11 +1,16 @@
-"""The catalogue of named misconceptions, written the way a learner would write them.
+"""The one catalogue of learner-style answers to every graded function, wrong and right.
 
-Each entry is (exercise, mistake name, wrong implementation, text the hint must contain).
-The specs in ``rnncourse/grading/exercises/`` diagnose mistakes by running their own compact
-versions; these are independent, learner-style versions (loops, other expressions), so the
-tests show that the diagnosis recognises the mistake, not one particular way of writing it.
+``MUTANTS``: (exercise, mistake name, wrong implementation, text the report must contain),
+registered with ``@mutant``. The specs in ``rnncourse/grading/exercises/`` diagnose mistakes by
+running their own compact versions; these are independent, learner-style versions (loops, other
+expressions), so the tests show that the diagnosis recognises the mistake, not one particular
+way of writing it.
 
-``CORRECT`` holds alternative correct implementations that must pass.
+``CORRECT``: (exercise, name, implementation) registered with ``@correct``: other correct ways
+of writing the function, which must pass the visible and the hidden cases.
+
+``tests/test_grading_mutants.py`` runs every entry and checks that every graded function
+(``rnncourse.grading.exercise_names()``) has both. Sections follow the lessons.
 """
 
 from __future__ import annotations
@@ -117,12 +122,6 @@ def _(dh, x, h0, h, W_xh, W_hh):
 @mutant("rnn_step_forward", "not implemented", "not implemented yet")
 def _(x_t, h_prev, W_xh, W_hh, b_h):
     raise NotImplementedError()
-
-
-@mutant("rnn_step_forward", "endless loop", "endless loop")
-def _(x_t, h_prev, W_xh, W_hh, b_h):
-    while True:
-        pass
 
 
 @mutant("rnn_step_forward", "NaN", "NaN or infinity")
@@ -237,6 +236,94 @@ def _(x, h0, W_xh, W_hh, b_h):
     return h
 
 
+# ---------------------------------------------------------------- output_forward (lesson 3)
+@mutant("output_forward", "W_hy not transposed", "h @ W_hy.T")
+def _(h, W_hy, b_y):
+    return h @ W_hy + b_y
+
+
+@mutant("output_forward", "column form W_hy @ h", "h @ W_hy.T")
+def _(h, W_hy, b_y):
+    return W_hy @ h + b_y
+
+
+@mutant("output_forward", "bias missing", "bias is missing")
+def _(h, W_hy, b_y):
+    y = np.einsum("...h,kh->...k", h, W_hy)
+    return y
+
+
+@mutant("output_forward", "softmax applied", "softmax belongs to the loss")
+def _(h, W_hy, b_y):
+    z = h @ W_hy.T + b_y
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@mutant("output_forward", "tanh applied", "the output layer is linear")
+def _(h, W_hy, b_y):
+    return np.tanh(np.dot(h, W_hy.T) + b_y)
+
+
+@mutant("output_forward", "last step only", "every step's output")
+def _(h, W_hy, b_y):
+    if h.ndim == 3:
+        h = h[:, h.shape[1] - 1, :]
+    return h @ W_hy.T + b_y
+
+
+@mutant("output_forward", "returns a list", "numpy array")
+def _(h, W_hy, b_y):
+    return (h @ W_hy.T + b_y).tolist()
+
+
+# ---------------------------------------------------------------- rnn_forward_masked (lesson 4)
+def masked(kind="right"):
+    """A learner's masked forward loop; ``kind`` names the mistake ("right": none)."""
+
+    def rnn_forward_masked(x, mask, h0, W_xh, W_hh, b_h):
+        N, T, D = x.shape
+        h = np.zeros((N, T, W_hh.shape[0]), dtype=np.result_type(x, h0))
+        h_prev = h0
+        for t in range(T):
+            h_new = np.tanh(x[:, t] @ W_xh.T + h_prev @ W_hh.T + b_h)
+            if kind == "no mask":
+                h[:, t] = h_new
+            elif kind == "zeros":
+                h[:, t] = h_new * mask[:, t][:, None]
+            elif kind == "h0":
+                keep = mask[:, t].reshape(N, 1)
+                h[:, t] = keep * h_new + (1.0 - keep) * h0
+            elif kind == "no broadcast":
+                h[:, t] = mask[:, t] * h_new + (1 - mask[:, t]) * h_prev
+            elif kind == "shift" and t > 0:
+                h[:, t] = np.where(mask[:, t - 1, None] > 0, h_new, h_prev)
+            elif kind == "continue":
+                h[:, t] = np.where(mask[:, t, None] > 0, h_new, h_prev)
+                h_prev = h_new
+                continue
+            elif kind == "where":
+                h[:, t] = np.where(mask[:, t, None] > 0.5, h_new, h_prev)
+            else:
+                m = mask[:, t, None]
+                h[:, t] = m * h_new + (1 - m) * h_prev
+            h_prev = h[:, t]
+        return h
+
+    return rnn_forward_masked
+
+
+for _kind, _name, _hint in [
+    ("no mask", "mask ignored", "the mask is ignored"),
+    ("zeros", "padded steps set to zero", "padded steps are 0"),
+    ("h0", "padding falls back to h0", "not the initial one"),
+    ("no broadcast", "mask without a broadcast axis", "mask[:, t, None]"),
+    ("shift", "mask read one step late", "one step off"),
+    ("continue", "recurrence continues through padding", "start from the carried state"),
+]:
+    mutant("rnn_forward_masked", _name, _hint)(masked(_kind))
+
+
 # ---------------------------------------------------------------- rnn_step_backward
 def _step_grads(da, x_t, h_in, W_xh, W_hh):
     return da @ W_xh, da @ W_hh, da.T @ x_t, da.T @ h_in, da.sum(axis=0)
@@ -299,6 +386,18 @@ def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
 def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
     da = dh_t * (1 - h_t**2)
     return list(_step_grads(da, x_t, h_prev, W_xh, W_hh))[:4]
+
+
+@mutant("rnn_step_backward", "tanh' as 1 - h_t (no square)", "the square is missing")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_t)
+    return da @ W_xh, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.sum(axis=0)
+
+
+@mutant("rnn_step_backward", "tanh' taken at h_prev", "h_prev")
+def _(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = dh_t * (1 - h_prev**2)
+    return da @ W_xh, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.sum(axis=0)
 
 
 # ---------------------------------------------------------------- rnn_backward
@@ -393,6 +492,90 @@ def _(dh, x, h0, h, W_xh, W_hh):
         _ = da.T @ x[t]
         dh_next = da @ W_hh
     raise AssertionError("unreachable: the shapes above never fit")
+
+
+def _bptt_loop(dh, x, h0, h, W_xh, W_hh, *, step):
+    """A learner's BPTT loop; ``step`` computes one step's gradients (the part that varies)."""
+    N, T, H = h.shape
+    dx = np.zeros_like(x)
+    grads = {"W_xh": np.zeros_like(W_xh), "W_hh": np.zeros_like(W_hh), "b_h": np.zeros(H)}
+    dh_next = np.zeros((N, H))
+    for t in reversed(range(T)):
+        h_prev = h[:, t - 1] if t > 0 else h0
+        dx[:, t], dh_next = step(dh[:, t], dh_next, x[:, t], h_prev, h[:, t], W_xh, W_hh, grads)
+    return dx, dh_next, grads["W_xh"], grads["W_hh"], grads["b_h"]
+
+
+@mutant("rnn_backward", "gradients overwritten with =", "accumulate their gradients over time")
+def _(dh, x, h0, h, W_xh, W_hh):
+    def step(dh_t, dh_next, x_t, h_prev, h_t, W_xh, W_hh, g):
+        da = (dh_t + dh_next) * (1 - h_t**2)
+        g["W_xh"] = da.T @ x_t  # = where += belongs
+        g["W_hh"] = da.T @ h_prev
+        g["b_h"] = da.sum(axis=0)
+        return da @ W_xh, da @ W_hh
+
+    return _bptt_loop(dh, x, h0, h, W_xh, W_hh, step=step)
+
+
+@mutant("rnn_backward", "recurrent path dropped (dh_next computed, never used)", "step t+1")
+def _(dh, x, h0, h, W_xh, W_hh):
+    def step(dh_t, dh_next, x_t, h_prev, h_t, W_xh, W_hh, g):
+        da = dh_t * (1 - h_t * h_t)
+        g["W_xh"] += da.T @ x_t
+        g["W_hh"] += da.T @ h_prev
+        g["b_h"] += da.sum(axis=0)
+        return da @ W_xh, da @ W_hh
+
+    return _bptt_loop(dh, x, h0, h, W_xh, W_hh, step=step)
+
+
+@mutant("rnn_backward", "tanh' taken at h_prev", "off by one in time")
+def _(dh, x, h0, h, W_xh, W_hh):
+    def step(dh_t, dh_next, x_t, h_prev, h_t, W_xh, W_hh, g):
+        da = (dh_t + dh_next) * (1 - h_prev**2)
+        g["W_xh"] += da.T @ x_t
+        g["W_hh"] += da.T @ h_prev
+        g["b_h"] += da.sum(axis=0)
+        return da @ W_xh, da @ W_hh
+
+    return _bptt_loop(dh, x, h0, h, W_xh, W_hh, step=step)
+
+
+@mutant("rnn_backward", "tanh' of h_t taken again", "tanh is applied twice")
+def _(dh, x, h0, h, W_xh, W_hh):
+    def step(dh_t, dh_next, x_t, h_prev, h_t, W_xh, W_hh, g):
+        da = (dh_t + dh_next) * (1 - np.tanh(h_t) ** 2)
+        g["W_xh"] += da.T @ x_t
+        g["W_hh"] += da.T @ h_prev
+        g["b_h"] += da.sum(axis=0)
+        return da @ W_xh, da @ W_hh
+
+    return _bptt_loop(dh, x, h0, h, W_xh, W_hh, step=step)
+
+
+@mutant("rnn_backward", "dh_next added after the tanh'", "add it to dh[:, t] first")
+def _(dh, x, h0, h, W_xh, W_hh):
+    def step(dh_t, dh_next, x_t, h_prev, h_t, W_xh, W_hh, g):
+        da = dh_t * (1 - h_t**2) + dh_next
+        g["W_xh"] += da.T @ x_t
+        g["W_hh"] += da.T @ h_prev
+        g["b_h"] += da.sum(axis=0)
+        return da @ W_xh, da @ W_hh
+
+    return _bptt_loop(dh, x, h0, h, W_xh, W_hh, step=step)
+
+
+@mutant("rnn_backward", "recurrence through W_hh.T", "dh_prev = da_t @ W_hh")
+def _(dh, x, h0, h, W_xh, W_hh):
+    def step(dh_t, dh_next, x_t, h_prev, h_t, W_xh, W_hh, g):
+        da = (dh_t + dh_next) * (1 - h_t**2)
+        g["W_xh"] += da.T @ x_t
+        g["W_hh"] += da.T @ h_prev
+        g["b_h"] += da.sum(axis=0)
+        return da @ W_xh, da @ W_hh.T
+
+    return _bptt_loop(dh, x, h0, h, W_xh, W_hh, step=step)
 
 
 # ---------------------------------------------------------------- softmax_cross_entropy
@@ -522,6 +705,71 @@ def _(grads, max_norm):
 def _(grads, max_norm):
     total = _global(grads)
     return [g * min(1.0, max_norm / (total + 1e-6)) for g in grads.values()], float(total)
+
+
+@mutant("clip_grad_norm", "per-element clipping in a loop", "clipped separately")
+def _(grads, max_norm):
+    total = np.sqrt(sum((g**2).sum() for g in grads.values()))
+    out = {}
+    for k, g in grads.items():
+        out[k] = np.minimum(np.maximum(g, -max_norm), max_norm)
+    return out, float(total)
+
+
+# ---------------------------------------------------------------- hidden_gradients (lesson 6)
+def hg_chain(dh_T, h, W_hh, *, factor, W=None):
+    """A learner's backward recurrence; ``factor(h, t)`` is their tanh' (the part that varies)."""
+    W = W_hh if W is None else W
+    out = [dh_T]
+    g = out[0]
+    for t in range(h.shape[1] - 1, 0, -1):
+        g = (g * factor(h, t)) @ W
+        out.append(g)
+    return np.stack(out[::-1], axis=1)
+
+
+@mutant("hidden_gradients", "no tanh'", "skips the tanh")
+def _(dh_T, h, W_hh):
+    return hg_chain(dh_T, h, W_hh, factor=lambda h, t: 1.0)
+
+
+@mutant("hidden_gradients", "W_hh.T", "uses W_hh.T")
+def _(dh_T, h, W_hh):
+    return hg_chain(dh_T, h, W_hh, factor=lambda h, t: 1 - h[:, t] ** 2, W=W_hh.T)
+
+
+@mutant("hidden_gradients", "tanh' at h[:, t-1] (off by one)", "off by one in time")
+def _(dh_T, h, W_hh):
+    return hg_chain(dh_T, h, W_hh, factor=lambda h, t: 1 - h[:, t - 1] ** 2)
+
+
+@mutant("hidden_gradients", "1 - tanh(h)^2", "h is already tanh(a)")
+def _(dh_T, h, W_hh):
+    return hg_chain(dh_T, h, W_hh, factor=lambda h, t: 1 - np.tanh(h[:, t]) ** 2)
+
+
+@mutant("hidden_gradients", "list appended, never reversed", "reverse order")
+def _(dh_T, h, W_hh):
+    g, out = dh_T, [dh_T]
+    for t in range(h.shape[1] - 1, 0, -1):
+        g = (g * (1 - h[:, t] ** 2)) @ W_hh
+        out.append(g)
+    return np.stack(out, axis=1)
+
+
+@mutant("hidden_gradients", "every step starts again from dh_T", "not from dh_T again")
+def _(dh_T, h, W_hh):
+    N, T, H = h.shape
+    dh = np.zeros((N, T, H))
+    dh[:, -1] = dh_T
+    for t in range(T - 1, 0, -1):
+        dh[:, t - 1] = (dh_T * (1 - h[:, t] ** 2)) @ W_hh
+    return dh
+
+
+@mutant("hidden_gradients", "returns the norms only", "shape")
+def _(dh_T, h, W_hh):
+    return np.linalg.norm(hg_chain(dh_T, h, W_hh, factor=lambda h, t: 1 - h[:, t] ** 2), axis=2)
 
 
 # ================================================================ correct alternatives
@@ -660,6 +908,79 @@ def _(grads, max_norm):
     if total <= max_norm:
         return {k: g.copy() for k, g in grads.items()}, total
     return {k: g * (max_norm / total) for k, g in grads.items()}, total
+
+
+@correct("rnn_backward", "step-by-step with += and einsum")
+def _(dh, x, h0, h, W_xh, W_hh):
+    def step(dh_t, dh_next, x_t, h_prev, h_t, W_xh, W_hh, g):
+        da = (dh_t + dh_next) * (1 - h_t**2)
+        g["W_xh"] += np.einsum("nh,nd->hd", da, x_t)
+        g["W_hh"] += np.einsum("nh,nk->hk", da, h_prev)
+        g["b_h"] += da.sum(axis=0)
+        return da @ W_xh, da @ W_hh
+
+    return _bptt_loop(dh, x, h0, h, W_xh, W_hh, step=step)
+
+
+@correct("output_forward", "one position at a time")
+def _(h, W_hy, b_y):
+    flat = h.reshape(-1, h.shape[-1])
+    y = np.stack([W_hy @ row + b_y for row in flat])
+    return y.reshape(*h.shape[:-1], W_hy.shape[0])
+
+
+@correct("output_forward", "einsum")
+def _(h, W_hy, b_y):
+    return np.einsum("...h,kh->...k", h, W_hy) + b_y
+
+
+correct("rnn_forward_masked", "blend with the mask")(masked())
+correct("rnn_forward_masked", "np.where on the mask")(masked("where"))
+
+
+@correct("rnn_forward_masked", "each sequence alone, for its length")
+def _(x, mask, h0, W_xh, W_hh, b_h):
+    from rnncourse.rnn import rnn_forward
+
+    N, T, _ = x.shape
+    out = np.empty((N, T, W_hh.shape[0]), dtype=np.result_type(x, h0))
+    for n in range(N):
+        L = int(mask[n].sum())
+        hn = rnn_forward(x[n : n + 1, :L], h0[n : n + 1], W_xh, W_hh, b_h)[0]
+        out[n, :L] = hn
+        out[n, L:] = hn[-1]
+    return out
+
+
+@correct("clip_grad_norm", "explicit loop over arrays, float scale")
+def _(grads, max_norm):
+    total = 0.0
+    for g in grads.values():
+        total += float(np.sum(g.astype(np.float64) ** 2))
+    total = total**0.5
+    scale = min(1.0, max_norm / (total + 1e-6))
+    return {k: g * scale for k, g in grads.items()}, total
+
+
+@correct("hidden_gradients", "explicit Jacobian matrices per example")
+def _(dh_T, h, W_hh):
+    N, T, H = h.shape
+    dh = np.zeros((N, T, H), dtype=np.result_type(dh_T, h, W_hh))
+    dh[:, T - 1] = dh_T
+    for n in range(N):
+        for t in range(T - 1, 0, -1):
+            J = np.diag(1 - h[n, t] ** 2) @ W_hh  # dh_t/dh_{t-1}, column form
+            dh[n, t - 1] = J.T @ dh[n, t]
+    return dh
+
+
+@correct("hidden_gradients", "preallocated like h, float32 stays float32")
+def _(dh_T, h, W_hh):
+    dh = np.empty_like(h)
+    dh[:, -1] = dh_T
+    for t in range(h.shape[1] - 1, 0, -1):
+        dh[:, t - 1] = (dh[:, t] * (1 - h[:, t] ** 2)) @ W_hh
+    return dh
 
 
 # ---------------------------------------------------------------- LSTM / GRU (gates)
@@ -873,3 +1194,218 @@ def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     r, z = _sig(ax[0] + ah[0]), _sig(ax[1] + ah[1])
     n = np.tanh(ax[2] + r * ah[2])
     return (1 - z) * n + z * h_prev
+
+
+# ================================================================ blind spots of the cases
+# Each of these passes a set of cases that lacks one rule of rnncourse.grading.audit (a square
+# layer, a repeat of shapes, an overflow case, a branch, a leading-axes shape, a tight float64
+# tolerance) and is rejected, with a message naming its mistake, by the cases that have it.
+
+
+# ---------------------------------------------------------------- the weight layout from shapes
+@mutant("rnn_step_forward", "picks the weight layout from the shapes", "square layer (D = H)")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    Wx = W_xh if W_xh.shape[0] == x_t.shape[1] else W_xh.T  # "(D, H) or (H, D)?"
+    return np.tanh(x_t @ Wx + h_prev @ W_hh.T + b_h)
+
+
+@mutant("output_forward", "picks the weight layout from the shapes", "square layer (K = H)")
+def _(h, W_hy, b_y):
+    W = W_hy if W_hy.shape[0] == h.shape[-1] else W_hy.T
+    return h @ W + b_y
+
+
+# ---------------------------------------------------------------- cached by shape, state kept
+def _caching_by_shape():
+    cache = {}
+
+    def rnn_forward(x, h0, W_xh, W_hh, b_h):
+        key = (x.shape, W_hh.shape)
+        if key not in cache:  # "the same problem again: reuse the answer"
+            cache[key] = _forward_loop(x, h0, W_xh, W_hh, b_h)
+        return cache[key]
+
+    return rnn_forward
+
+
+def _keeping_state():
+    last = {}
+
+    def rnn_forward(x, h0, W_xh, W_hh, b_h):
+        h_prev = last.get(h0.shape, h0)  # "carry the state on from the previous batch"
+        hs = []
+        for t in range(x.shape[1]):
+            h_prev = _step(x[:, t], h_prev, W_xh, W_hh, b_h)
+            hs.append(h_prev)
+        last[h0.shape] = h_prev
+        return np.stack(hs, axis=1)
+
+    return rnn_forward
+
+
+def _step_cache():
+    cache = {}
+
+    def clip_grad_norm(grads, max_norm):
+        key = tuple((k, g.shape) for k, g in grads.items())
+        if key not in cache:
+            total = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+            coef = min(1.0, max_norm / (total + 1e-6))
+            cache[key] = ({k: g * coef for k, g in grads.items()}, total)
+        return cache[key]
+
+    return clip_grad_norm
+
+
+def _forward_loop(x, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        h_prev = _step(x[:, t], h_prev, W_xh, W_hh, b_h)
+        hs.append(h_prev)
+    return np.stack(hs, axis=1)
+
+
+mutant("rnn_forward", "caches its results by shape", "exactly the result of that earlier call")(
+    _caching_by_shape()
+)
+mutant("rnn_forward", "keeps the last state between calls", "keep state between calls")(
+    _keeping_state()
+)
+mutant("clip_grad_norm", "caches its results by shape", "exactly the result of that earlier call")(
+    _step_cache()
+)
+
+
+# ---------------------------------------------------------------- the squared norm compared
+@mutant("clip_grad_norm", "compares the squared norm (max_norm > 1)", "compares the squared norm")
+def _(grads, max_norm):
+    sq = sum(float(np.sum(g**2)) for g in grads.values())
+    if sq > max_norm:  # the square root saved
+        return {k: g * (max_norm / np.sqrt(sq)) for k, g in grads.items()}, float(np.sqrt(sq))
+    return {k: g.copy() for k, g in grads.items()}, float(np.sqrt(sq))
+
+
+@mutant("clip_grad_norm", "compares the squared norm, never scales up", "compares the squared norm")
+def _(grads, max_norm):
+    sq = sum(float(np.sum(g**2)) for g in grads.values())
+    scale = min(1.0, max_norm / (np.sqrt(sq) + 1e-6)) if sq > max_norm else 1.0
+    return {k: g * scale for k, g in grads.items()}, float(np.sqrt(sq))
+
+
+# ---------------------------------------------------------------- logits with 1, 2 or 3 leading axes
+def _softmax_xent_2d(logits, targets):
+    M = logits.shape[0]
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    d = np.exp(logp)
+    d[np.arange(M), targets] -= 1
+    return float(-logp[np.arange(M), targets].mean()), d / M
+
+
+@mutant("softmax_cross_entropy", "logits (N, T, K) only", "any number of leading axes")
+def _(logits, targets):
+    N, T, K = logits.shape
+    loss, d = _softmax_xent_2d(logits.reshape(N * T, K), targets.reshape(N * T))
+    return loss, d.reshape(N, T, K)
+
+
+@mutant("softmax_cross_entropy", "logits (N, K) or (N, T, K) only", "any number of leading axes")
+def _(logits, targets):
+    if logits.ndim == 2:
+        return _softmax_xent_2d(logits, targets)
+    N, T, K = logits.shape
+    loss, d = _softmax_xent_2d(logits.reshape(N * T, K), targets.reshape(N * T))
+    return loss, d.reshape(N, T, K)
+
+
+@mutant("softmax_cross_entropy", "two leading axes at most, by reshape", "any number of leading")
+def _(logits, targets):
+    N, K = logits.shape[0], logits.shape[-1]
+    T = logits.shape[1] if logits.ndim == 3 else 1
+    loss, d = _softmax_xent_2d(logits.reshape(N * T, K), targets.reshape(N * T))
+    return loss, d.reshape(logits.shape)
+
+
+# ---------------------------------------------------------------- tanh written with np.exp
+def _tanh_by_hand(a):
+    return (np.exp(a) - np.exp(-a)) / (np.exp(a) + np.exp(-a))
+
+
+@mutant("rnn_step_forward", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x_t, h_prev, W_xh, W_hh, b_h):
+    return _tanh_by_hand(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)
+
+
+@mutant("rnn_forward", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        h_prev = _tanh_by_hand(x[:, t] @ W_xh.T + h_prev @ W_hh.T + b_h)
+        hs.append(h_prev)
+    return np.stack(hs, axis=1)
+
+
+@mutant("rnn_forward_masked", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x, mask, h0, W_xh, W_hh, b_h):
+    hs, h_prev = [], h0
+    for t in range(x.shape[1]):
+        m = mask[:, t, None]
+        h_prev = m * _tanh_by_hand(x[:, t] @ W_xh.T + h_prev @ W_hh.T + b_h) + (1 - m) * h_prev
+        hs.append(h_prev)
+    return np.stack(hs, axis=1)
+
+
+@mutant("lstm_step_forward", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    c_t = _sig(f) * c_prev + _sig(i) * _tanh_by_hand(g)
+    return _sig(o) * np.tanh(c_t), c_t
+
+
+@mutant("gru_step_forward", "hand-written tanh overflows", "a tanh written with np.exp")
+def _(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    (xr, xz, xn), (hr, hz, hn) = _gru_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+    r, z = _sig(xr + hr), _sig(xz + hz)
+    return (1 - z) * _tanh_by_hand(xn + r * hn) + z * h_prev
+
+
+# ---------------------------------------------------------------- float32 inside a float64 function
+@mutant("clip_grad_norm", "float32 accumulator for the norm", "float32 arithmetic")
+def _(grads, max_norm):
+    total_sq = np.float32(0.0)
+    for g in grads.values():
+        total_sq += np.sum(g.astype(np.float32) ** 2)
+    total = np.sqrt(total_sq)
+    coef = min(1.0, max_norm / (float(total) + 1e-6))
+    return {k: g * coef for k, g in grads.items()}, total
+
+
+@mutant("softmax_cross_entropy", "computed in float32, cast back", "float32 arithmetic")
+def _(logits, targets):
+    z = logits.astype(np.float32)
+    z = z - z.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    onehot = np.eye(logits.shape[-1], dtype=np.float32)[targets]
+    M = targets.size
+    loss = -(onehot * logp).sum() / M
+    return float(loss), ((np.exp(logp) - onehot) / M).astype(logits.dtype)
+
+
+@mutant("rnn_backward", "float32 accumulators, cast back to float64", "float32 arithmetic")
+def _(dh, x, h0, h, W_xh, W_hh):
+    N, T, H = h.shape
+    dx = np.zeros(x.shape, dtype=np.float32)
+    dW_xh = np.zeros(W_xh.shape, dtype=np.float32)
+    dW_hh = np.zeros(W_hh.shape, dtype=np.float32)
+    db_h = np.zeros(H, dtype=np.float32)
+    dh_next = np.zeros((N, H), dtype=np.float32)
+    for t in reversed(range(T)):
+        h_prev = h[:, t - 1] if t > 0 else h0
+        da = (dh[:, t] + dh_next) * (1 - h[:, t] ** 2)
+        dx[:, t] = da @ W_xh
+        dW_xh += da.T @ x[:, t]
+        dW_hh += da.T @ h_prev
+        db_h += da.sum(axis=0)
+        dh_next[...] = da @ W_hh
+    out = dx, dh_next, dW_xh, dW_hh, db_h
+    return tuple(a.astype(x.dtype) for a in out)  # "the checker wants float64"

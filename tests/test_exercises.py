@@ -10,7 +10,7 @@ import pytest
 
 from rnncourse.grading import exercise_names
 from rnncourse.grading.generate import generate, main, make_exercise
-from rnncourse.grading.notebooks import is_solution, is_test, parse_checks, test_cells
+from rnncourse.grading.notebooks import graded_cells, is_solution, is_test, parse_checks
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((REPO / "solutions").glob("*.ipynb"))
@@ -81,7 +81,7 @@ def test_solution_notebook_follows_the_contract(path):
             assert {c.hidden for c in checks} == {False, True}
             assert all(c.exercise in exercise_names() for c in checks)
     assert len(ids) == len(set(ids)), "grade_id must be unique per notebook"
-    assert test_cells(nb), "every solutions notebook has graded test cells"
+    assert graded_cells(nb), "every solutions notebook has graded test cells"
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
@@ -124,3 +124,15 @@ def test_test_cells_accept_only_checks():
     )
     with pytest.raises(ValueError, match="may only import and call"):
         parse_checks("check(f)\nassert f(1) == 2")
+
+
+def test_test_cells_read_hidden_and_reject_other_arguments():
+    (plain, flagged, hidden) = parse_checks(
+        "check(f)\ncheck(f, hidden=True)\ncheck_hidden(f, name='rnn_forward')"
+    )
+    assert not plain.hidden and flagged.hidden and hidden.hidden
+    assert hidden.exercise == "rnn_forward"
+    with pytest.raises(ValueError, match="name= and hidden="):
+        parse_checks("check(f, timeout=99)")
+    with pytest.raises(ValueError, match="True or False"):
+        parse_checks("check(f, hidden=answer)")

@@ -6,9 +6,12 @@ In a notebook::
     check(rnn_step_forward)          # grades your function against the reference
 
 ``check(fn, name=None)`` grades ``fn`` as the exercise ``name`` (default ``fn.__name__``) on
-seeded cases (several shapes with N, T, D, H all different, N=1 and T=1, float64 and float32),
+seeded cases (several shapes with N, T, D, H all different, N=1 and T=1, float64 and float32,
+and the cases ``rnncourse.grading.audit`` asks for: a square layer, shapes repeated with new
+values, overflowing pre-activations, every branch),
 shows a short report and raises :class:`CheckFailed` (an ``AssertionError``) whose message
-names the likely mistake. ``check_hidden`` does the same on the hidden tests' extra cases.
+names the likely mistake. ``check_hidden(fn)`` (``check(fn, hidden=True)``) does the same on the
+hidden tests' extra cases.
 ``grade_function`` returns the :class:`Report` without displaying or raising.
 
 Batch grading (``rnncourse grade``) and one-notebook grading for ``rnncourse progress`` are in
@@ -42,7 +45,8 @@ time step), ``output_hints`` (hint when one output alone is wrong), ``error_hint
 the failing line of an exception -> hint), ``diagnose(case, got, expected)`` (custom probes),
 ``rtol64``/``rtol32``. When a learner's result is wrong, each ``Mistake`` is run on the same
 inputs; the first whose result matches gives the hint. Write each mistake in
-``tests/grading_mutants.py`` too, as a learner would, so the tests prove it is caught.
+``tests/grading_mutants.py`` too, as a learner would, so the tests prove it is caught
+(``tests/test_grading_mutants.py``).
 """
 
 from rnncourse.grading.check import CheckFailed, check, check_hidden, grade_function

@@ -23,8 +23,9 @@ How a submission is graded (nothing in it is trusted, nothing in it is modified)
    nothing. A test cell earns its points when every check in it passes.
 
 Results: a JSON gradebook ``{"submissions": [{"file", "student", "total", "max", "exercises":
-{grade_id: {"points", "max", "status", "message"}}}]}`` (status: passed, failed, error,
-timeout, not-implemented), a CSV with one row per student, and a feedback file per student.
+{grade_id: {"points", "max", "status", "message"}}}]}`` (status: one of
+``rnncourse.grading.status.VERDICTS``: passed, failed, error, timeout, not-implemented), a CSV
+with one row per student, and a feedback file per student.
 Submissions are graded in parallel (``--workers``, default 2).
 
 For other tools (``rnncourse progress``): :func:`grade_notebook` grades one notebook and
@@ -48,12 +49,14 @@ import nbformat
 import numpy as np
 
 from rnncourse.grading import _driver
-from rnncourse.grading.check import _cases, _report
+from rnncourse.grading.check import graded_cases, timeout_message
 from rnncourse.grading.compare import Outcome, judge
 from rnncourse.grading.gradebook import feedback_text, write_outputs
 from rnncourse.grading.kernel import Kernel, driver_code, in_own_thread, setup_code
-from rnncourse.grading.notebooks import TestCell, is_solution, is_test, test_cells
-from rnncourse.grading.spec import get_exercise
+from rnncourse.grading.notebooks import GradedCell, graded_cells, is_solution, is_test
+from rnncourse.grading.report import Report
+from rnncourse.grading.spec import Case, get_exercise
+from rnncourse.grading.status import ERROR, PASSED, STOPS, TIMEOUT
 
 __all__ = ["Limits", "feedback_text", "grade_many", "grade_notebook", "main", "write_outputs"]
 
@@ -76,7 +79,7 @@ class _Run:
 
     notes: list[str] = field(default_factory=list)
     dead: str = ""  # why the kernel is gone, if it is
-    dead_status: str = "error"
+    dead_status: str = ERROR
     out_of_time: bool = False
 
 
@@ -104,9 +107,9 @@ def _find_source(nb: nbformat.NotebookNode, path: Path, source: Path) -> Path | 
     return best
 
 
-def _entry(tc: TestCell, status: str, message: str) -> dict:
+def _entry(tc: GradedCell, status: str, message: str) -> dict:
     return {
-        "points": tc.points if status == "passed" else 0.0,
+        "points": tc.points if status == PASSED else 0.0,
         "max": tc.points,
         "status": status,
         "message": message,
@@ -114,12 +117,12 @@ def _entry(tc: TestCell, status: str, message: str) -> dict:
 
 
 def _grade_cell(
-    kernel: Kernel, tc: TestCell, workdir: Path, limits: Limits, deadline: float
+    kernel: Kernel, tc: GradedCell, workdir: Path, limits: Limits, deadline: float
 ) -> dict:
     request, inputs, calls, plan = {"calls": [], "timeout": limits.call_timeout}, {}, [], []
     for k, chk in enumerate(tc.checks):
         ex = get_exercise(chk.exercise)
-        for i, (case, expected) in enumerate(_cases(chk.exercise, chk.hidden)):
+        for i, (case, expected) in enumerate(graded_cases(chk.exercise, chk.hidden)):
             key = f"{k}.{i}"
             args = []
             for a in ex.args:
@@ -150,14 +153,14 @@ def _grade_cell(
     if ran["status"] == "flood":
         return _entry(
             tc,
-            "error",
+            ERROR,
             f"your functions printed more than {limits.max_output_bytes} characters while being graded",
         )
     if ran["status"] in ("timeout", "dead") or not kernel.alive():
         why = "timed out" if ran["status"] == "timeout" else "the kernel died"
         return _entry(
             tc,
-            "timeout" if ran["status"] == "timeout" else "error",
+            TIMEOUT if ran["status"] == "timeout" else ERROR,
             f"grading {why} while calling your functions",
         )
     try:
@@ -170,31 +173,34 @@ def _grade_cell(
             message += (
                 f" ({ran['ename']}: {ran['evalue']}; did the notebook redefine a builtin or numpy?)"
             )
-        return _entry(tc, "error", message)
+        return _entry(tc, ERROR, message)
     outcomes: dict[int, list[Outcome]] = {k: [] for k in range(len(tc.checks))}
+    judged: dict[int, list[tuple[Case, dict]]] = {k: [] for k in range(len(tc.checks))}
     for j, (k, case, expected) in enumerate(calls):
         ex = plan[k]
+        judged[k].append((case, expected))
         try:
             meta = results[j]
-            if any(o.status in ("error", "timeout", "not-implemented") for o in outcomes[k]):
+            if any(o.status in STOPS for o in outcomes[k]):
                 continue
             if meta.get("status") == "skipped":
-                outcomes[k].append(Outcome("timeout", "", "", case))
+                outcomes[k].append(Outcome(TIMEOUT, "", "", case))
                 continue
             prefix = f"{j}|in|"
             after = {key[len(prefix) :]: v for key, v in arrays.items() if key.startswith(prefix)}
-            outcome = judge(ex, case, meta, arrays, after, expected)
+            earlier = [(c, e, o.passed) for (c, e), o in zip(judged[k], outcomes[k], strict=False)]
+            outcome = judge(ex, case, meta, arrays, after, expected, earlier)
         except Exception as exc:  # a forged or truncated result file
-            outcome = Outcome("error", f"unreadable result ({type(exc).__name__})", "", case)
-        if outcome.status == "timeout":
-            outcome.message = f"your function took longer than {limits.call_timeout:g} s: is there an endless loop?"
+            outcome = Outcome(ERROR, f"unreadable result ({type(exc).__name__})", "", case)
+        if outcome.status == TIMEOUT:
+            outcome.message = timeout_message(limits.call_timeout)
         outcomes[k].append(outcome)
     for k, chk in enumerate(tc.checks):
-        cases = [c for c, _ in _cases(chk.exercise, chk.hidden)]
-        report = _report(chk.exercise, cases, outcomes[k], chk.hidden, False)
+        cases = [c for c, _ in graded_cases(chk.exercise, chk.hidden)]
+        report = Report.from_outcomes(chk.exercise, cases, outcomes[k], chk.hidden)
         if not report.passed:
             return _entry(tc, report.status, report.summary())
-    return _entry(tc, "passed", "")
+    return _entry(tc, PASSED, "")
 
 
 def grade_notebook(
@@ -232,11 +238,11 @@ def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | Non
     if canonical is None:
         entry["notes"] = [unreadable or f"no notebook in {source} matches this submission"]
         return entry
-    tests = test_cells(nbformat.read(canonical, as_version=4))
+    tests = graded_cells(nbformat.read(canonical, as_version=4))
     entry["source"] = str(canonical)
     entry["max"] = sum(tc.points for tc in tests)
     if unreadable:
-        entry["exercises"] = {tc.grade_id: _entry(tc, "error", unreadable) for tc in tests}
+        entry["exercises"] = {tc.grade_id: _entry(tc, ERROR, unreadable) for tc in tests}
         entry["notes"] = [unreadable]
         return entry
     test_ids = {tc.grade_id for tc in tests}
@@ -275,7 +281,7 @@ def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | Non
                 if not kernel.alive():
                     if ran["status"] == "timeout":
                         run.dead = f"{label} ignored the interrupt at its time limit, so its kernel was stopped"
-                        run.dead_status = "timeout"
+                        run.dead_status = TIMEOUT
                     else:
                         run.dead = f"the kernel died while running {label} (sys.exit/os._exit, a crash, or out of memory)"
                     break
@@ -287,7 +293,7 @@ def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | Non
                     message = (
                         f"the notebook ran past its total time limit of {limits.total_timeout:g} s"
                     )
-                    entry["exercises"][tc.grade_id] = _entry(tc, "timeout", message)
+                    entry["exercises"][tc.grade_id] = _entry(tc, TIMEOUT, message)
                 else:
                     entry["exercises"][tc.grade_id] = _grade_cell(
                         kernel, tc, workdir, limits, deadline
@@ -297,7 +303,7 @@ def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | Non
             for tc in tests:
                 entry["exercises"].setdefault(
                     tc.grade_id,
-                    _entry(tc, "error", f"not graded: {type(exc).__name__}: {str(exc)[:200]}"),
+                    _entry(tc, ERROR, f"not graded: {type(exc).__name__}: {str(exc)[:200]}"),
                 )
         finally:
             if kernel is not None:

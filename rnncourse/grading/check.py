@@ -25,8 +25,9 @@ from rnncourse.grading import _driver
 from rnncourse.grading.compare import Outcome, expected_outputs, judge
 from rnncourse.grading.report import Report
 from rnncourse.grading.spec import Case, exercise_names, get_exercise
+from rnncourse.grading.status import STOPS, TIMEOUT
 
-__all__ = ["CheckFailed", "check", "check_hidden", "grade_function"]
+__all__ = ["CheckFailed", "check", "check_hidden", "grade_function", "graded_cases"]
 
 DEFAULT_TIMEOUT = 5.0  # seconds per call; RNNCOURSE_CHECK_TIMEOUT overrides it
 
@@ -40,9 +41,19 @@ class CheckFailed(AssertionError):
 
 
 @functools.lru_cache(maxsize=64)
-def _cases(name: str, hidden: bool) -> tuple[tuple[Case, dict[str, Any]], ...]:
+def graded_cases(name: str, hidden: bool) -> tuple[tuple[Case, dict[str, Any]], ...]:
+    """Exercise ``name``'s cases, each with the reference's outputs on it, made once.
+
+    Shared by ``check`` and the batch grader; never modified (the learner's function is given
+    copies of the inputs).
+    """
     ex = get_exercise(name)
     return tuple((case, expected_outputs(ex, case)) for case in ex.make_cases(hidden))
+
+
+def timeout_message(seconds: float) -> str:
+    """What a learner reads when a call of their function ran out of time."""
+    return f"your function took longer than {seconds:g} s: is there an endless loop?"
 
 
 def _timeout() -> float:
@@ -75,41 +86,21 @@ def grade_function(
     ex = get_exercise(name)
     timeout = _timeout() if timeout is None else timeout
     outcomes: list[Outcome] = []
-    stopped = False
-    for case, expected in _cases(name, hidden):
+    cases = graded_cases(name, hidden)
+    for case, expected in cases:
         args = [_driver.copy_value(case.inputs[a]) for a in ex.args]
         meta, arrays = _driver.call(fn, args, len(ex.outputs), timeout)
         after: dict = {}
         for arg, value in zip(ex.args, args, strict=True):
             _driver.flatten(value, arg, after)
-        outcome = judge(ex, case, meta, arrays, after, expected)
-        if outcome.status == "timeout":
-            outcome.message = (
-                f"your function took longer than {timeout:g} s: is there an endless loop?"
-            )
+        earlier = [(c, e, o.passed) for (c, e), o in zip(cases, outcomes, strict=False)]
+        outcome = judge(ex, case, meta, arrays, after, expected, earlier)
+        if outcome.status == TIMEOUT:
+            outcome.message = timeout_message(timeout)
         outcomes.append(outcome)
-        if outcome.status in ("error", "timeout", "not-implemented"):
-            stopped = True
+        if outcome.status in STOPS:
             break
-    return _report(ex.name, [c for c, _ in _cases(name, hidden)], outcomes, hidden, stopped)
-
-
-def _report(
-    name: str, cases: list[Case], outcomes: list[Outcome], hidden: bool, stopped: bool
-) -> Report:
-    groups: dict[str, list[str]] = {}
-    for i, case in enumerate(cases):
-        state = "not run" if i >= len(outcomes) else ("passed" if outcomes[i].passed else "failed")
-        groups.setdefault(case.group, []).append(state)
-    summary = []
-    for group, states in groups.items():
-        state = "failed" if "failed" in states else ("not run" if "not run" in states else "passed")
-        summary.append((group, len(states), state))
-    failure = next((o for o in outcomes if not o.passed), None)
-    status = "passed" if failure is None else failure.status
-    if failure is not None and failure.status == "not-implemented":
-        summary = []
-    return Report(name, status, summary, failure, hidden)
+    return Report.from_outcomes(ex.name, [c for c, _ in cases], outcomes, hidden)
 
 
 def _show(report: Report) -> None:
@@ -129,23 +120,21 @@ def _show(report: Report) -> None:
         print(report.text())
 
 
-def check(fn: Callable[..., Any], name: str | None = None) -> None:
+def check(fn: Callable[..., Any], name: str | None = None, *, hidden: bool = False) -> None:
     """Grade ``fn`` as the exercise ``name`` (default ``fn.__name__``) on seeded cases.
 
     Shows a short report (a tick per group of cases; on failure what was expected, what came
-    and a hint) and raises :class:`CheckFailed` if anything is wrong.
+    and a hint) and raises :class:`CheckFailed` if anything is wrong. ``hidden=True`` grades
+    on the hidden tests' extra cases instead (what :func:`check_hidden` does).
     """
     __tracebackhide__ = True
-    report = grade_function(fn, name)
+    report = grade_function(fn, name, hidden=hidden)
     _show(report)
     if not report.passed:
         raise CheckFailed(report.summary())
 
 
 def check_hidden(fn: Callable[..., Any], name: str | None = None) -> None:
-    """Like :func:`check`, on the extra cases of the hidden tests (other seeds and edge cases)."""
+    """:func:`check` on the extra cases of the hidden tests (other seeds and edge cases)."""
     __tracebackhide__ = True
-    report = grade_function(fn, name, hidden=True)
-    _show(report)
-    if not report.passed:
-        raise CheckFailed(report.summary())
+    check(fn, name, hidden=True)

@@ -8,33 +8,45 @@ saying what was expected and what came, and a hint naming the likely mistake.
 
 Closeness, for each output: ``|got - expected| / (|expected| + s) <= rtol`` entry by entry,
 with ``s`` the mean magnitude of the expected array, so that entries near zero are judged on
-the array's scale rather than their own.
+the array's scale rather than their own. Numbers in messages carry as many digits as it takes
+for expected and got to print differently, with the relative error beside them.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from rnncourse.grading import _driver
-from rnncourse.grading.errors import explain_error, shape_text
+from rnncourse.grading.errors import explain_error, letters_of, shape_text
 from rnncourse.grading.spec import Case, Exercise
+from rnncourse.grading.status import ERROR, FAILED, PASSED
 
-__all__ = ["Outcome", "expected_outputs", "judge", "relative_errors"]
+__all__ = [
+    "Outcome",
+    "compared",
+    "expected_outputs",
+    "flat_outputs",
+    "judge",
+    "outputs_by_name",
+    "relative_errors",
+]
 
 
 @dataclass
 class Outcome:
-    status: str  # passed | failed | error | timeout | not-implemented
+    status: str  # one of status.VERDICTS
     message: str = ""
     hint: str = ""
     case: Case | None = None
 
     @property
     def passed(self) -> bool:
-        return self.status == "passed"
+        return self.status == PASSED
 
 
 @dataclass
@@ -52,7 +64,8 @@ def _upcast(value: Any) -> Any:
     return value
 
 
-def _as_dict(ex: Exercise, raw: Any) -> dict[str, Any]:
+def outputs_by_name(ex: Exercise, raw: Any) -> dict[str, Any]:
+    """What a function returned, as {output name: value} (one output: returned alone)."""
     values = (raw,) if len(ex.outputs) == 1 else tuple(raw)
     return dict(zip(ex.outputs, values, strict=True))
 
@@ -60,7 +73,7 @@ def _as_dict(ex: Exercise, raw: Any) -> dict[str, Any]:
 def expected_outputs(ex: Exercise, case: Case) -> dict[str, Any]:
     """The reference's outputs, computed in float64 on (copies of) the case's inputs."""
     args = [_upcast(case.inputs[a]) for a in ex.args]
-    return _as_dict(ex, ex.reference(*args))
+    return outputs_by_name(ex, ex.reference(*args))
 
 
 def _decode(item: dict, arrays: dict[str, np.ndarray]) -> Any:
@@ -83,12 +96,50 @@ def relative_errors(got: np.ndarray, exp: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(got), err, np.inf)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+def _fmt(x: float, other: float | None = None) -> str:
+    """``x`` with 6 significant digits, or as many more as it takes to differ from ``other``."""
+    for digits in range(6, 18):
+        text = f"{x:.{digits}g}"
+        if other is None or text != f"{other:.{digits}g}":
+            return text
+    return repr(x)
 
 
-def _structure(name: str, got: Any, exp: Any, case: Case, scalar: bool) -> str | None:
-    """What is wrong with the type, shape or dtype of one output, or None."""
+def compared(expected: float, got: float) -> str:
+    """``expected 0.52441406, got 0.52441412 (relative error 1.1e-07)``: never alike.
+
+    >>> compared(0.5244140625, 0.52441412)
+    'expected 0.52441406, got 0.52441412 (relative error 1.1e-07)'
+    >>> compared(2.0, float("nan"))
+    'expected 2, got nan'
+    """
+    text = f"expected {_fmt(expected, got)}, got {_fmt(got, expected)}"
+    if math.isfinite(got) and math.isfinite(expected) and expected != 0 and got != expected:
+        text += f" (relative error {abs(got - expected) / abs(expected):.2g})"
+    return text
+
+
+PRECISION = (
+    "your result agrees with the reference to about {digits} significant digits only, which is "
+    "what float32 arithmetic gives: for float64 inputs keep every intermediate array and "
+    "accumulator in float64 (np.zeros_like(x), or dtype=x.dtype; not np.float32)."
+)
+STALE = (
+    "this case has the same shapes as an earlier one (case {k}: {label}) that your function "
+    "passed, with new values, and {what}. Does it keep state between calls (a global, a cache "
+    "keyed by shape, a default argument it modifies)? A graded function computes its result "
+    "from its arguments alone."
+)
+
+
+def _structure(
+    name: str, got: Any, exp: Any, case: Case, scalar: bool, dims: dict | None = None
+) -> str | None:
+    """What is wrong with the type, shape or dtype of one output, or None.
+
+    ``dims``: output name -> its letters ("N T H"), to name the axes of shapes.
+    """
+    dims = dims or {}
     dtype_rule = (
         "float64 (your inputs are float64)"
         if case.dtype == np.float64
@@ -108,7 +159,7 @@ def _structure(name: str, got: Any, exp: Any, case: Case, scalar: bool) -> str |
         if set(got) != set(exp):
             return f"{name} must have the keys {sorted(exp)}; got {sorted(got)}"
         for k in exp:
-            problem = _structure(f"{name}[{k!r}]", got[k], exp[k], case, False)
+            problem = _structure(f"{name}[{k!r}]", got[k], exp[k], case, False, dims)
             if problem:
                 return problem
         return None
@@ -119,9 +170,10 @@ def _structure(name: str, got: Any, exp: Any, case: Case, scalar: bool) -> str |
     if not isinstance(got, np.ndarray):
         return f"return a numpy array for {name}; got {_describe(got)}"
     if got.shape != exp.shape:
+        letters = letters_of(exp.shape, case.sizes, dims.get(name.split("[")[0], ""))
         said = (
-            f"{name} should have shape {shape_text(exp.shape, case.sizes)}, "
-            f"got {shape_text(got.shape, case.sizes)}"
+            f"{name} should have shape {shape_text(exp.shape, case.sizes, letters)}, "
+            f"got {shape_text(got.shape, case.sizes, letters)}"
         )
         if sorted(got.shape) == sorted(exp.shape):
             said += (
@@ -152,7 +204,8 @@ def _describe(got: Any) -> str:
     return f"a {type(got).__name__}"
 
 
-def _flat(values: dict[str, Any]) -> dict[str, Any]:
+def flat_outputs(values: dict[str, Any]) -> dict[str, Any]:
+    """Outputs with each dict output spread out: {"clipped['W_xh']": array, ...}."""
     out: dict[str, Any] = {}
     for name, v in values.items():
         if isinstance(v, dict):
@@ -165,7 +218,7 @@ def _flat(values: dict[str, Any]) -> dict[str, Any]:
 
 def _matches(got: dict[str, Any], other: dict[str, Any], rtol: float) -> bool:
     """Does ``got`` equal ``other`` everywhere (NaN/inf where ``other`` has them)?"""
-    g, o = _flat(got), _flat(other)
+    g, o = flat_outputs(got), flat_outputs(other)
     if set(g) != set(o):
         return False
     for k in o:
@@ -186,15 +239,19 @@ def _matches(got: dict[str, Any], other: dict[str, Any], rtol: float) -> bool:
     return True
 
 
-def _mistake_hint(ex: Exercise, case: Case, got: dict[str, Any], rtol: float) -> str | None:
+def _mistake_hint(
+    ex: Exercise, case: Case, got: dict[str, Any], rtol: float, expected: dict[str, Any]
+) -> str | None:
+    """The hint of the first catalogued mistake whose result on ``case`` is ``got``; a mistake
+    that gives the right answer on this case (e.g. clipping that does not clip) explains nothing."""
     args = [_upcast(case.inputs[a]) for a in ex.args]
     for mistake in [*ex.mistakes, *ex.mistake_pairs]:
         try:
             with np.errstate(all="ignore"):
-                wrong = _as_dict(ex, mistake.fn(*[_driver.copy_value(a) for a in args]))
+                wrong = outputs_by_name(ex, mistake.fn(*[_driver.copy_value(a) for a in args]))
         except Exception:
             continue
-        if _matches(got, wrong, rtol):
+        if _matches(got, wrong, rtol) and not _matches(expected, wrong, rtol):
             return mistake.hint
     return None
 
@@ -233,22 +290,23 @@ def judge(
     arrays: dict[str, np.ndarray],
     after: dict[str, np.ndarray] | None,
     expected: dict[str, Any] | None = None,
+    earlier: Sequence[tuple[Case, dict[str, Any], bool]] = (),
 ) -> Outcome:
     """The verdict on one call of the learner's function on ``case``.
 
     ``meta``/``arrays`` are the driver's encoding of what it returned, ``after`` the inputs
-    it was given, flattened, as they were after the call (None: not checked).
+    it was given, flattened, as they were after the call (None: not checked). ``earlier``:
+    (case, expected outputs, passed) for the cases of this exercise judged before, in order,
+    so that a function keeping state between calls is told so.
     """
     if meta["status"] == "missing":
-        return Outcome(
-            "error", f"no function called {ex.name} is defined in the notebook", "", case
-        )
+        return Outcome(ERROR, f"no function called {ex.name} is defined in the notebook", "", case)
     if meta["status"] == "raised":
         status, message, hint = explain_error(meta["error"], ex, case)
         return Outcome(status, message, hint, case)
     mutated = _mutation(ex, case, after)
     if mutated:
-        return Outcome("failed", mutated, "", case)
+        return Outcome(FAILED, mutated, "", case)
     if "top" in meta:
         top = meta["top"]
         want = f"a tuple ({', '.join(ex.outputs)}) of {len(ex.outputs)} values"
@@ -258,24 +316,26 @@ def judge(
                 if top["type"] == "NoneType"
                 else f"a {top['type']}"
             )
-            return Outcome("failed", f"return {want}; got {got}", "", case)
+            return Outcome(FAILED, f"return {want}; got {got}", "", case)
         if top["kind"] == "wrong-length":
-            return Outcome("failed", f"return {want}; got {top['len']} values", "", case)
-        return Outcome(
-            "failed", f"the returned value could not be read: {top.get('type')}", "", case
-        )
+            return Outcome(FAILED, f"return {want}; got {top['len']} values", "", case)
+        return Outcome(FAILED, f"the returned value could not be read: {top.get('type')}", "", case)
     expected = expected if expected is not None else expected_outputs(ex, case)
     got = {n: _decode(item, arrays) for n, item in zip(ex.outputs, meta["outputs"], strict=True)}
-    rtol = ex.rtol64 if case.dtype == np.float64 else ex.rtol32
+    rtol = ex.rtol(case)
     match_rtol = max(10 * rtol, 1e-6)
 
     for name in ex.outputs:
-        problem = _structure(name, got[name], expected[name], case, name in ex.scalars)
+        problem = _structure(
+            name, got[name], expected[name], case, name in ex.scalars, dict(ex.dims)
+        )
         if problem:
-            hint = _mistake_hint(ex, case, got, match_rtol) or _diagnose(ex, case, got, expected)
-            return Outcome("failed", problem, hint or "", case)
+            hint = _mistake_hint(ex, case, got, match_rtol, expected) or _diagnose(
+                ex, case, got, expected
+            )
+            return Outcome(FAILED, problem, hint or "", case)
 
-    flat_got, flat_exp = _flat(got), _flat(expected)
+    flat_got, flat_exp = flat_outputs(got), flat_outputs(expected)
     wrong, details = [], []
     for key, exp in flat_exp.items():
         g = np.asarray(flat_got[key], dtype=np.float64)
@@ -284,7 +344,7 @@ def judge(
             wrong.append(key)
             details.append(_detail(ex, key, g, np.asarray(exp), err, rtol, case))
     if not wrong:
-        return Outcome("passed", "", "", case)
+        return Outcome(PASSED, "", "", case)
     right = [k for k in flat_exp if k not in wrong]
     message = "\n".join(details)
     if len(flat_exp) > 1:
@@ -294,14 +354,43 @@ def judge(
             + "\n"
             + message
         )
-    hint = _mistake_hint(ex, case, got, match_rtol) or _diagnose(ex, case, got, expected)
+    nonfinite = any(
+        not np.all(np.isfinite(np.asarray(flat_got[k], dtype=np.float64)))
+        and np.all(np.isfinite(np.asarray(flat_exp[k], dtype=np.float64)))
+        for k in wrong
+    )
+    hint = _mistake_hint(ex, case, got, match_rtol, expected) or _diagnose(ex, case, got, expected)
+    if not hint and nonfinite and case.nonfinite_hint:
+        hint = case.nonfinite_hint
+    if not hint and case.dtype == np.float64 and not nonfinite:
+        worst = max(float(relative_errors(flat_got[k], flat_exp[k]).max()) for k in wrong)
+        if worst <= 1e-4:
+            hint = PRECISION.format(digits=max(1, int(-math.log10(worst))))
+    if not hint:
+        hint = _stale_hint(case, got, earlier, match_rtol)
     if not hint and len(wrong) == 1 and wrong[0] in ex.output_hints:
         hint = ex.output_hints[wrong[0]]
-    if not hint and any(
-        not np.all(np.isfinite(np.asarray(flat_got[k], dtype=np.float64))) for k in wrong
-    ):
+    if not hint and nonfinite:
         hint = "NaN or infinity in your result: an overflow (exp of a large number?) or a division by zero"
-    return Outcome("failed", message, hint or "", case)
+    return Outcome(FAILED, message, hint or "", case)
+
+
+def _stale_hint(
+    case: Case,
+    got: dict[str, Any],
+    earlier: Sequence[tuple[Case, dict[str, Any], bool]],
+    rtol: float,
+) -> str | None:
+    """A hint when an earlier case with the same shapes passed and this one does not."""
+    for k, (before, exp_before, passed) in enumerate(earlier, start=1):
+        if passed and before.shapes == case.shapes:
+            what = (
+                "it returned exactly the result of that earlier call"
+                if _matches(got, exp_before, rtol)
+                else "now its result is wrong"
+            )
+            return STALE.format(k=k, label=before.label, what=what)
+    return None
 
 
 def _diagnose(ex: Exercise, case: Case, got: dict, expected: dict) -> str | None:
@@ -323,13 +412,13 @@ def _detail(
     case: Case,
 ) -> str:
     if got.shape == ():
-        return f"{key}: expected {_fmt(float(exp))}, got {_fmt(float(got))}"
+        return f"{key}: {compared(float(exp), float(got))}"
     idx = np.unravel_index(int(np.argmax(err)), err.shape)
     where = "[" + ", ".join(map(str, idx)) + "]"
     n_bad = int(np.sum(err > rtol))
     line = (
         f"{key}: {n_bad} of {err.size} entries differ; worst at {where}: "
-        f"expected {_fmt(float(exp[idx]))}, got {_fmt(float(got[idx]))}"
+        f"{compared(float(exp[idx]), float(got[idx]))}"
     )
     axis = ex.time_axis.get(key)
     if axis is not None and err.ndim > axis:

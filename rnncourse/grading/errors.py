@@ -8,7 +8,8 @@ process) we write what failed and, when we can tell, what was meant:
     `x_t @ W_xh` failed: x_t is (N, D) = (3, 4) and W_xh is (H, D) = (5, 4).
     Did you mean `x_t @ W_xh.T`? Weights are stored (out_features, in_features), as in PyTorch.
 
-Shapes are written with the dimension letters, which every case keeps distinct.
+Shapes are written with the dimension letters where a size names one letter only (the
+square-layer cases have D = H: there the sizes are written as numbers).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from __future__ import annotations
 import re
 
 from rnncourse.grading.spec import Case, Exercise
+from rnncourse.grading.status import ERROR, NOT_IMPLEMENTED, TIMEOUT
 
-__all__ = ["explain_error", "shape_text"]
+__all__ = ["explain_error", "letters_of", "shape_text"]
 
 _OPERAND = r"[A-Za-z_]\w*(?:\.T)?"
 _MATMUL = re.compile(rf"({_OPERAND})\s*@\s*({_OPERAND})")
@@ -25,17 +27,46 @@ _DOT = re.compile(rf"np\.(?:dot|matmul)\(\s*({_OPERAND})\s*,\s*({_OPERAND})\s*\)
 _BROADCAST = re.compile(r"shapes? ((?:\([\d, ]*\)\s*)+)")
 
 
-def shape_text(shape: tuple[int, ...] | list[int], sizes: dict[str, int]) -> str:
-    """``(N, H) = (3, 5)`` when every size names a unique letter, else ``(3, 5)``."""
+def _tuple(items: list[str]) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def letters_of(shape: tuple[int, ...], sizes: dict[str, int], dims: str = "") -> list[str]:
+    """The letters of an expected ``shape``: from ``dims`` ("N T H") when they fit it, else
+    the letters whose size is the only one of its axis's size."""
+    given = dims.split()
+    if len(given) == len(shape) and all(
+        sizes.get(c, s) == s for c, s in zip(given, shape, strict=True)
+    ):
+        return given
+    out = []
+    for s in shape:
+        choice = [letter for letter, size in sizes.items() if size == s]
+        if len(choice) == 1:
+            out.append(choice[0])
+    return out
+
+
+def shape_text(
+    shape: tuple[int, ...] | list[int], sizes: dict[str, int], letters: list[str] | None = None
+) -> str:
+    """``(N, H) = (3, 5)``: each axis by its letter when exactly one of ``letters`` (default:
+    every letter in ``sizes``) has its size, else by its number; ``(3, 5)`` if none has.
+
+    >>> shape_text((2, 4, 5), {"N": 2, "T": 3, "D": 4, "H": 5})
+    '(N, D, H) = (2, 4, 5)'
+    >>> shape_text((2, 4, 5), {"N": 2, "T": 3, "D": 4, "H": 5}, ["N", "T", "H"])
+    '(N, 4, H) = (2, 4, 5)'
+    """
     shape = tuple(int(s) for s in shape)
-    by_size: dict[int, list[str]] = {}
-    for letter, size in sizes.items():
-        by_size.setdefault(size, []).append(letter)
-    numbers = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-    letters = [by_size.get(s, []) for s in shape]
-    if shape and all(len(choice) == 1 for choice in letters):
-        named = "(" + ", ".join(c[0] for c in letters) + ("," if len(shape) == 1 else "") + ")"
-        return f"{named} = {numbers}"
+    letters = list(sizes) if letters is None else letters
+    numbers = _tuple([str(s) for s in shape])
+    named = []
+    for s in shape:
+        choice = [c for c in dict.fromkeys(letters) if sizes.get(c) == s]
+        named.append(choice[0] if len(choice) == 1 else str(s))
+    if any(n != str(s) for n, s in zip(named, shape, strict=True)):
+        return f"{_tuple(named)} = {numbers}"
     return numbers
 
 
@@ -109,10 +140,10 @@ def _broadcast_hint(record: dict, case: Case) -> str | None:
 def explain_error(record: dict, ex: Exercise, case: Case) -> tuple[str, str, str]:
     """``(status, message, hint)`` for an exception record from the driver."""
     if record.get("timeout"):
-        return "timeout", "", ""
+        return TIMEOUT, "", ""
     if record.get("not_implemented"):
         return (
-            "not-implemented",
+            NOT_IMPLEMENTED,
             f"{ex.name}: not implemented yet (replace `raise NotImplementedError()` with your code)",
             "",
         )
@@ -147,4 +178,4 @@ def explain_error(record: dict, ex: Exercise, case: Case) -> tuple[str, str, str
         hint = "a name is used before it is defined: is it spelled as in the function's arguments?"
     if hint is None and record["type"] == "IndexError":
         hint = "an index is out of range: check which axis is time (x is (N, T, D), so x[:, t])."
-    return "error", message, hint or ""
+    return ERROR, message, hint or ""

@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+from rnncourse.grading.status import PASSED
+
 __all__ = ["feedback_text", "write_outputs"]
 
 
@@ -17,9 +19,9 @@ def feedback_text(entry: dict) -> str:
         "",
     ]
     for gid, e in entry["exercises"].items():
-        mark = "✓" if e["status"] == "passed" else "✗"
+        mark = "✓" if e["status"] == PASSED else "✗"
         lines.append(f"{mark} {gid}: {e['status']} ({e['points']:g}/{e['max']:g})")
-        lines += ["    " + line for line in e["message"].splitlines() if e["status"] != "passed"]
+        lines += ["    " + line for line in e["message"].splitlines() if e["status"] != PASSED]
     if entry.get("notes"):
         lines += ["", "While your notebook ran:"] + [f"  - {n}" for n in entry["notes"]]
     return "\n".join(lines) + "\n"

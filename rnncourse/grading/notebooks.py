@@ -9,8 +9,8 @@ Markers and metadata follow nbgrader (schema 3), as the course contract fixes th
                  "### BEGIN HIDDEN TESTS" / "### END HIDDEN TESTS"
 
 A test cell contains only imports and calls ``check(fn)`` / ``check_hidden(fn)`` (optionally
-``name=...``): that is what lets the batch grader run the same tests outside the learner's
-kernel. :func:`test_cells` enforces it.
+``name=...``; ``check(fn, hidden=True)`` is ``check_hidden(fn)``): that is what lets the batch
+grader run the same tests outside the learner's kernel. :func:`graded_cells` enforces it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-__all__ = ["CheckCall", "TestCell", "is_solution", "is_test", "test_cells"]
+__all__ = ["CheckCall", "GradedCell", "graded_cells", "is_solution", "is_test", "parse_checks"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -34,7 +34,9 @@ class CheckCall:
 
 
 @dataclass(frozen=True)
-class TestCell:
+class GradedCell:
+    """A test cell of a canonical notebook: its id, points, checks and position."""
+
     grade_id: str
     points: float
     checks: tuple[CheckCall, ...]
@@ -70,19 +72,28 @@ def parse_checks(source: str) -> tuple[CheckCall, ...]:
             )
         if not call.args or not isinstance(call.args[0], ast.Name):
             raise ValueError(f"check() needs the function by name: {ast.unparse(stmt)!r}")
-        exercise = call.args[0].id
-        named = [k.value for k in call.keywords if k.arg == "name"]
-        if len(call.args) > 1:
-            named = [call.args[1]]
-        if named:
-            if not isinstance(named[0], ast.Constant) or not isinstance(named[0].value, str):
+        exercise, hidden = call.args[0].id, fname == "check_hidden"
+        keywords = {k.arg: k.value for k in call.keywords}
+        allowed = {"name", "hidden"} if fname == "check" else {"name"}
+        if set(keywords) - allowed or len(call.args) > 2:
+            raise ValueError(
+                f"check() takes the function, name= and hidden=: {ast.unparse(stmt)!r}"
+            )
+        named = call.args[1] if len(call.args) > 1 else keywords.get("name")
+        if named is not None:
+            if not isinstance(named, ast.Constant) or not isinstance(named.value, str):
                 raise ValueError(f"name= must be a string literal: {ast.unparse(stmt)!r}")
-            exercise = named[0].value
-        calls.append(CheckCall(call.args[0].id, exercise, fname == "check_hidden"))
+            exercise = named.value
+        if "hidden" in keywords:
+            flag = keywords["hidden"]
+            if not isinstance(flag, ast.Constant) or not isinstance(flag.value, bool):
+                raise ValueError(f"hidden= must be True or False: {ast.unparse(stmt)!r}")
+            hidden = flag.value
+        calls.append(CheckCall(call.args[0].id, exercise, hidden))
     return tuple(calls)
 
 
-def test_cells(nb: nbformat.NotebookNode) -> list[TestCell]:
+def graded_cells(nb: nbformat.NotebookNode) -> list[GradedCell]:
     """The graded test cells of a (canonical) notebook, in order."""
     cells = []
     for i, cell in enumerate(nb.cells):
@@ -90,10 +101,6 @@ def test_cells(nb: nbformat.NotebookNode) -> list[TestCell]:
             m = _meta(cell)
             source = cell.source.replace(BEGIN_HIDDEN, "").replace(END_HIDDEN, "")
             cells.append(
-                TestCell(m["grade_id"], float(m.get("points", 0)), parse_checks(source), i)
+                GradedCell(m["grade_id"], float(m.get("points", 0)), parse_checks(source), i)
             )
     return cells
-
-
-test_cells.__test__ = False  # not a pytest test, despite the name
-TestCell.__test__ = False

@@ -11,16 +11,12 @@ import html
 from dataclasses import dataclass, field
 
 from rnncourse.grading.compare import Outcome
+from rnncourse.grading.spec import Case
+from rnncourse.grading.status import ERROR, FAILED, HEADLINE, NOT_IMPLEMENTED, NOT_RUN, PASSED
 
 __all__ = ["Report"]
 
-_HEAD = {
-    "passed": "passed",
-    "failed": "failed",
-    "error": "raised an error",
-    "timeout": "timed out",
-    "not-implemented": "not implemented yet",
-}
+_MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "·"}
 
 
 @dataclass
@@ -29,8 +25,8 @@ class Report:
 
     Attributes:
         name: the exercise.
-        status: passed | failed | error | timeout | not-implemented.
-        groups: (group label, number of cases, "passed" | "failed" | "not run") in order.
+        status: one of ``status.VERDICTS`` (passed, failed, error, timeout, not-implemented).
+        groups: (group label, number of cases, passed | failed | not run) in order.
         failure: the first case that did not pass, with what came and the hint.
         hidden: graded on the hidden tests' cases.
     """
@@ -41,15 +37,35 @@ class Report:
     failure: Outcome | None = None
     hidden: bool = False
 
+    @classmethod
+    def from_outcomes(
+        cls, name: str, cases: list[Case], outcomes: list[Outcome], hidden: bool = False
+    ) -> Report:
+        """The report on ``cases`` of which the first ``len(outcomes)`` were judged, in order
+        (grading stops at an error, a timeout or a stub; the cases after it were not run)."""
+        groups: dict[str, list[str]] = {}
+        for i, case in enumerate(cases):
+            state = NOT_RUN if i >= len(outcomes) else (PASSED if outcomes[i].passed else FAILED)
+            groups.setdefault(case.group, []).append(state)
+        summary = []
+        for group, states in groups.items():
+            state = FAILED if FAILED in states else (NOT_RUN if NOT_RUN in states else PASSED)
+            summary.append((group, len(states), state))
+        failure = next((o for o in outcomes if not o.passed), None)
+        status = PASSED if failure is None else failure.status
+        if failure is not None and failure.status == NOT_IMPLEMENTED:
+            summary = []
+        return cls(name, status, summary, failure, hidden)
+
     @property
     def passed(self) -> bool:
-        return self.status == "passed"
+        return self.status == PASSED
 
     @property
     def title(self) -> str:
         which = " (hidden tests)" if self.hidden else ""
         mark = "✓" if self.passed else "✗"
-        return f"{mark} {self.name}{which}: {_HEAD[self.status]}"
+        return f"{mark} {self.name}{which}: {HEADLINE[self.status]}"
 
     def summary(self) -> str:
         """One paragraph for an exception message or a gradebook: what, where, hint."""
@@ -59,7 +75,7 @@ class Report:
         parts = [self.title]
         if f and f.message:
             parts = [f.message if f.message.startswith(self.name) else f"{self.name}: {f.message}"]
-        if f and f.case is not None and f.status in ("failed", "error"):
+        if f and f.case is not None and f.status in (FAILED, ERROR):
             parts.append(f"(case {f.case.group}: {f.case.label})")
         if f and f.hint:
             parts.append(f"Hint: {f.hint}")
@@ -68,11 +84,11 @@ class Report:
     def text(self) -> str:
         lines = [self.title]
         for group, n, state in self.groups:
-            mark = {"passed": "✓", "failed": "✗", "not run": "·"}[state]
+            mark = _MARK[state]
             cases = f"{n} case{'s' if n != 1 else ''}"
-            lines.append(f"  {mark} {group}: {cases}" + ("" if state != "not run" else ", not run"))
+            lines.append(f"  {mark} {group}: {cases}" + ("" if state != NOT_RUN else ", not run"))
         f = self.failure
-        if f is not None and f.status != "not-implemented":
+        if f is not None and f.status != NOT_IMPLEMENTED:
             if f.case is not None:
                 lines.append(f"  first failing case ({f.case.group}): {f.case.label}")
             lines += ["  " + line for line in f.message.splitlines()]
@@ -84,14 +100,14 @@ class Report:
         colour = "#009E73" if self.passed else "#D55E00"  # Okabe-Ito green / vermillion
         rows = []
         for group, n, state in self.groups:
-            mark = {"passed": "✓", "failed": "✗", "not run": "·"}[state]
+            mark = _MARK[state]
             cases = f"{n} case{'s' if n != 1 else ''}"
             rows.append(
-                f"<li>{mark} {html.escape(group)}: {cases}{'' if state != 'not run' else ', not run'}</li>"
+                f"<li>{mark} {html.escape(group)}: {cases}{'' if state != NOT_RUN else ', not run'}</li>"
             )
         body = f"<ul style='margin:0.2em 0;list-style:none;padding-left:1em'>{''.join(rows)}</ul>"
         f = self.failure
-        if f is not None and f.status != "not-implemented":
+        if f is not None and f.status != NOT_IMPLEMENTED:
             if f.case is not None:
                 body += f"<div>first failing case ({html.escape(f.case.group)}): {html.escape(f.case.label)}</div>"
             body += (

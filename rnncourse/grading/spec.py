@@ -46,19 +46,38 @@ class Case:
             order of ``Exercise.args``.
         group: a short label shown with a tick in the report, e.g. "float64" or "large logits".
         sizes: the dimension letters' sizes, e.g. {"N": 3, "T": 4, "D": 5, "H": 2}; used to
-            write shapes as letters ("(N, H) = (3, 2)"). Keep them all different.
+            write shapes as letters ("(N, H) = (3, 2)"). Keep them all different, except in
+            the square-layer cases (D = H, K = H) that the case rules ask for.
         dtype: the dtype of the float inputs; float64 results are required for float64
             inputs, float32 or float64 are accepted for float32 inputs.
+        rtol: this case's tolerance, when it is not the exercise's ``rtol64``/``rtol32``.
+        nonfinite_hint: the hint when the learner's result has a NaN or an infinity where
+            the reference has none (e.g. on a case made to overflow hand-written formulas).
     """
 
     inputs: dict[str, Any]
     group: str
     sizes: dict[str, int] = field(default_factory=dict)
     dtype: type = np.float64
+    rtol: float | None = None
+    nonfinite_hint: str = ""
 
     @property
     def label(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.sizes.items())
+
+    @property
+    def shapes(self) -> tuple:
+        """The shapes and dtypes of the array inputs (what a cache keyed by shape would see)."""
+
+        def of(value: Any) -> Any:
+            if isinstance(value, np.ndarray):
+                return (value.shape, value.dtype.str)
+            if isinstance(value, dict):
+                return tuple((k, of(v)) for k, v in value.items())
+            return None
+
+        return tuple((name, of(value)) for name, value in self.inputs.items())
 
 
 @dataclass(frozen=True)
@@ -146,7 +165,15 @@ class Exercise:
             the learner's failing source line; the first match gives the hint.
         diagnose: optional ``diagnose(case, got, expected) -> hint | None`` for probes a
             Mistake cannot express; ``got``/``expected`` map output names to values.
-        rtol64, rtol32: relative tolerances for float64 and float32 cases.
+        rtol64, rtol32: relative tolerances for float64 and float32 cases. ``rtol64`` must be
+            tight enough that the same computation done in float32 fails (the case audit,
+            ``rnncourse.grading.audit``, checks it).
+        pre_activation: for exercises about a formula that overflows when written by hand
+            (tanh, sigmoid, softmax): ``pre_activation(*args) -> array`` of the values the
+            formula is applied to, so the audit can check that a case reaches the overflow.
+        branches: name -> ``predicate(case)``: every branch of the exercise's rule (clipped
+            or not) and every shape its signature allows (one step or a sequence); each must
+            hold for some case.
     """
 
     name: str
@@ -161,14 +188,22 @@ class Exercise:
     output_hints: Mapping[str, str] = field(default_factory=dict)
     error_hints: Sequence[tuple[str, str]] = ()
     diagnose: Callable[[Case, dict, dict], str | None] | None = None
-    rtol64: float = 1e-7
+    rtol64: float = 1e-9
     rtol32: float = 1e-3
+    pre_activation: Callable[..., Any] | None = None
+    branches: Mapping[str, Callable[[Case], bool]] = field(default_factory=dict)
     seed: int = 20240607
 
     @functools.cached_property
     def mistake_pairs(self) -> list[Mistake]:
         """:func:`combined_mistakes` of the catalogue, built once."""
         return combined_mistakes(self.mistakes)
+
+    def rtol(self, case: Case) -> float:
+        """The tolerance ``case`` is judged at."""
+        if case.rtol is not None:
+            return case.rtol
+        return self.rtol64 if case.dtype == np.float64 else self.rtol32
 
     def make_cases(self, hidden: bool = False) -> list[Case]:
         """The exercise's cases, reproducibly (a fixed seed, a different one when hidden)."""

@@ -1,36 +1,63 @@
 """Seeded inputs shared by the RNN-family exercises.
 
-Sizes are chosen so that N, T, D and H always differ (a transposed array then has the wrong
-shape instead of silently broadcasting, and shapes can be named by their letters), with N=1
-and T=1 among them, in float64 and float32. Weights are large enough that tanh is far from
-linear, so a missing nonlinearity cannot hide in rounding.
+Sizes are chosen so that N, T, D and H differ in most cases (a transposed array then has the
+wrong shape instead of silently broadcasting, and shapes can be named by their letters), with
+N=1 and T=1 among them, in float64 and float32. Two cases close the blind spots the case audit
+(``rnncourse.grading.audit``) looks for: a square layer (D = H), where code that guesses the
+weight layout from the shapes goes wrong, and the shapes of the first case again with new
+values, where code that caches by shape or keeps state between calls goes wrong. Weights are
+large enough that tanh is far from linear, so a missing nonlinearity cannot hide in rounding;
+``LARGE`` is the case whose pre-activations overflow a tanh written with np.exp.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# (N, T, D, H): visible cases, then the hidden tests' extra ones
+SQUARE = "square layer (D = H)"
+REPEAT = "same shapes, new values"
+
+# (N, T, D, H), dtype, group: visible cases, then the hidden tests' extra ones
 SIZES = [
-    ((2, 3, 4, 5), np.float64),
-    ((1, 4, 3, 2), np.float64),
-    ((3, 1, 2, 4), np.float64),
-    ((4, 5, 3, 6), np.float32),
-    ((1, 2, 5, 3), np.float32),
+    ((2, 3, 4, 5), np.float64, "float64"),
+    ((1, 4, 3, 2), np.float64, "float64"),
+    ((3, 1, 2, 4), np.float64, "float64"),
+    ((2, 3, 4, 5), np.float64, REPEAT),
+    ((3, 2, 4, 4), np.float64, SQUARE),
+    ((4, 5, 3, 6), np.float32, "float32"),
+    ((1, 2, 5, 3), np.float32, "float32"),
 ]
 HIDDEN_SIZES = [
-    ((5, 7, 6, 8), np.float64),
-    ((1, 1, 2, 3), np.float64),
-    ((6, 4, 9, 7), np.float32),
+    ((5, 7, 6, 8), np.float64, "float64"),
+    ((1, 1, 2, 3), np.float64, "float64"),
+    ((6, 4, 9, 7), np.float32, "float32"),
 ]
+# the overflow case: x scaled so that |pre-activation| is far above 710, where np.exp overflows
+LARGE = ((2, 3, 5, 4), np.float64, "large pre-activations")
+LARGE_X = 1000.0
+OVERFLOW_HINT = (
+    "NaN or inf on the case whose pre-activations reach about ±{top:.0f}: np.exp overflows "
+    "above 709, so a tanh written with np.exp gives inf / inf = NaN there. Use np.tanh."
+)
 
 
 def group(dtype: type) -> str:
     return np.dtype(dtype).name
 
 
-def sizes_for(hidden: bool) -> list[tuple[tuple[int, int, int, int], type]]:
+def sizes_for(hidden: bool) -> list[tuple[tuple[int, int, int, int], type, str]]:
+    """(N, T, D, H), dtype and group label of each case."""
     return HIDDEN_SIZES if hidden else SIZES
+
+
+def overflow_hint(pre_activation: np.ndarray) -> str:
+    return OVERFLOW_HINT.format(top=float(np.max(np.abs(pre_activation))))
+
+
+def rnn_pre_activations(x, h0, h, W_xh, W_hh, b_h) -> np.ndarray:
+    """a (N, T, H) of a run of the RNN cell whose states are h (N, T, H), from h0 (N, H)."""
+    h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
+    return x @ W_xh.T + h_prev @ W_hh.T + b_h
 
 
 def rnn_params(

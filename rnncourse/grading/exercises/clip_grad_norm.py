@@ -11,11 +11,18 @@ import numpy as np
 from rnncourse.grading.spec import Case, Exercise, Mistake
 from rnncourse.optim import clip_grad_norm, global_norm
 
-# (D, H, target total norm, max_norm, dtype, group)
+# (D, H, target total norm, max_norm, dtype, group). Every branch of the rule: clipped, not
+# clipped, all zero, and the two ranges where comparing the squared norm with max_norm goes
+# wrong (sqrt(max_norm) < norm < max_norm for max_norm > 1, max_norm < norm < sqrt(max_norm)
+# for max_norm < 1); a square layer (D = H); the first shapes again with new values.
 SETTINGS = [
     (3, 4, 5.0, 1.0, np.float64, "norm above max_norm"),
     (2, 5, 3.0, 2.5, np.float64, "norm above max_norm"),
     (4, 3, 0.5, 1.0, np.float64, "norm below max_norm"),
+    (3, 4, 3.0, 5.0, np.float64, "sqrt(max_norm) < norm < max_norm"),
+    (4, 3, 0.4, 0.25, np.float64, "max_norm < norm < sqrt(max_norm)"),
+    (4, 4, 6.0, 2.0, np.float64, "square layer (D = H)"),
+    (3, 4, 7.0, 2.0, np.float64, "same shapes, new values"),
     (3, 2, 4.0, 1.5, np.float32, "float32"),
     (2, 3, 0.0, 1.0, np.float64, "all gradients zero"),
 ]
@@ -23,6 +30,10 @@ HIDDEN = [
     (5, 6, 8.0, 2.0, np.float64, "norm above max_norm"),
     (6, 5, 0.2, 5.0, np.float32, "float32"),
 ]
+# Where the norm is clipped, eps (PyTorch: 1e-6) moves the result by eps / total_norm, so those
+# cases are judged at rtol64 = 1e-5. Where it is not, every correct answer is exact to rounding:
+# those float64 cases are judged at TIGHT, which float32 arithmetic fails.
+TIGHT = 1e-9
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
@@ -37,8 +48,14 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         grads["W_hh"] *= 3.0
         factor = norm / global_norm(grads)
         grads = {k: (v * factor).astype(dtype) for k, v in grads.items()}
-        out.append(Case({"grads": grads, "max_norm": max_norm}, label, {"D": D, "H": H}, dtype))
+        rtol = TIGHT if dtype == np.float64 and norm <= max_norm else None
+        inputs = {"grads": grads, "max_norm": max_norm}
+        out.append(Case(inputs, label, {"D": D, "H": H}, dtype, rtol=rtol))
     return out
+
+
+def _total(case: Case) -> float:
+    return global_norm({k: v.astype(np.float64) for k, v in case.inputs["grads"].items()})
 
 
 def _scaled(grads, scale):
@@ -78,7 +95,19 @@ def _clipped_norm(grads, max_norm):
     return clipped, _norm(clipped)
 
 
+def _squared_compare(grads, max_norm):
+    n = _norm(grads)
+    return _scaled(grads, max_norm / (n + 1e-6) if n * n > max_norm else 1.0), n
+
+
 MISTAKES = [
+    Mistake(
+        "compares the squared norm",
+        _squared_compare,
+        "the clipping test compares the squared norm with max_norm: sum(g**2) > max_norm is not "
+        "total_norm > max_norm (for max_norm > 1 it scales up gradients that are within bounds, "
+        "for max_norm < 1 it leaves some that are not). Compare total_norm = sqrt(sum(g**2)).",
+    ),
     Mistake(
         "clipping per element",
         lambda grads, max_norm: (
@@ -167,6 +196,19 @@ EXERCISE = Exercise(
     cases=cases,
     scalars=frozenset({"total_norm"}),
     mistakes=MISTAKES,
+    branches={
+        "norm above max_norm": lambda case: _total(case) > case.inputs["max_norm"],
+        "0 < norm < max_norm": lambda case: 0 < _total(case) < case.inputs["max_norm"],
+        "all gradients zero": lambda case: _total(case) == 0,
+        "sqrt(max_norm) < norm < max_norm, max_norm > 1": lambda case: (
+            case.inputs["max_norm"] > 1
+            and np.sqrt(case.inputs["max_norm"]) < _total(case) < case.inputs["max_norm"]
+        ),
+        "max_norm < norm < sqrt(max_norm), max_norm < 1": lambda case: (
+            case.inputs["max_norm"] < 1
+            and case.inputs["max_norm"] < _total(case) < np.sqrt(case.inputs["max_norm"])
+        ),
+    },
     diagnose=diagnose,
     output_hints={
         "total_norm": "only total_norm is wrong: it is sqrt(sum over all arrays of sum(g**2)), before clipping."

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._gates import gated_cases, sigmoid, split
+from rnncourse.grading.exercises._gates import gate_pre_activation, gated_cases
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.gru import gru_step_forward
+from rnncourse.lstm import sigmoid
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
@@ -19,9 +20,9 @@ def _gru(order="rzn", swap_z=False, cho=False, n_act=np.tanh, b_hn_inside=True, 
 
     def step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
         b_hh = b_hh if use_b_hh else 0 * b_hh
-        ax = dict(zip(order, split(x_t @ W_ih.T + b_ih, 3), strict=True))
-        Wh = dict(zip(order, split(W_hh.T, 3), strict=True))
-        bh = dict(zip(order, split(b_hh, 3), strict=True))
+        ax = dict(zip(order, np.split(x_t @ W_ih.T + b_ih, 3, axis=-1), strict=True))
+        Wh = dict(zip(order, np.split(W_hh.T, 3, axis=-1), strict=True))
+        bh = dict(zip(order, np.split(b_hh, 3, axis=-1), strict=True))
         r = sigmoid(ax["r"] + h_prev @ Wh["r"] + bh["r"])
         z = sigmoid(ax["z"] + h_prev @ Wh["z"] + bh["z"])
         if cho:
@@ -86,4 +87,5 @@ EXERCISE = Exercise(
         "b_hh": "3H",
     },
     mistakes=MISTAKES,
+    pre_activation=gate_pre_activation,
 )

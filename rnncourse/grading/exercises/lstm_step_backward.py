@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._gates import gated_cases, sigmoid, split
+from rnncourse.grading.exercises._gates import gate_pre_activation, gated_cases
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
-from rnncourse.lstm import lstm_step_backward
+from rnncourse.lstm import lstm_step_backward, sigmoid
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
@@ -33,7 +33,7 @@ def _back(
 
     def backward(dh_t, dc_t, x_t, h_prev, c_prev, W_ih, W_hh, b):
         a = x_t @ W_ih.T + h_prev @ W_hh.T + b
-        a_i, a_f, a_g, a_o = split(a, 4)
+        a_i, a_f, a_g, a_o = np.split(a, 4, axis=-1)
         i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
         c = f * c_prev + i * g
         tc = np.tanh(c)
@@ -113,6 +113,7 @@ EXERCISE = Exercise(
         "b": "4H",
     },
     mistakes=MISTAKES,
+    pre_activation=gate_pre_activation,
     output_hints={
         "dc_prev": "only dc_prev is wrong: dc_prev = dc * f_t.",
         "db": "only db is wrong: db = da.sum(axis=0) with da the (N, 4H) gate gradients.",

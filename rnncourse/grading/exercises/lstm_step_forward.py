@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._gates import gated_cases, sigmoid, split
+from rnncourse.grading.exercises._gates import gate_pre_activation, gated_cases
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
-from rnncourse.lstm import lstm_step_forward
+from rnncourse.lstm import lstm_step_forward, sigmoid
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
@@ -21,7 +21,7 @@ def _lstm(
 
     def step(x_t, h_prev, c_prev, W_ih, W_hh, b):
         a = x_t @ W_ih.T + h_prev @ W_hh.T + bias * b
-        blocks = dict(zip(order, split(a, 4), strict=True))
+        blocks = dict(zip(order, np.split(a, 4, axis=-1), strict=True))
         i, f, o = sigmoid(blocks["i"]), sigmoid(blocks["f"]), sigmoid(blocks["o"])
         g = g_act(blocks["g"])
         c = f * c_prev + i * g if cell == "standard" else f * g + i * c_prev
@@ -94,6 +94,7 @@ EXERCISE = Exercise(
         "b": "4H",
     },
     mistakes=MISTAKES,
+    pre_activation=gate_pre_activation,
     output_hints={
         "c_t": "only c_t is wrong: c_t = f_t * c_prev + i_t * g_t.",
         "h_t": "only h_t is wrong: h_t = o_t * tanh(c_t).",

@@ -11,11 +11,15 @@ from rnncourse.layers import output_forward
 from rnncourse.losses import softmax
 
 # (N, T, H, K) with T = None for a single step h (N, H); all sizes different
+# (2, 3, 4, 4) is the square layer (K = H), where h @ W_hy has the right shape and the wrong
+# values; the first shapes come back with new values.
 SIZES = [
     ((2, 3, 4, 5), np.float64),
     ((3, None, 4, 2), np.float64),
     ((1, 4, 3, 2), np.float64),
     ((2, 1, 5, 3), np.float64),
+    ((2, 3, 4, 5), np.float64),
+    ((2, 3, 4, 4), np.float64),
     ((4, 5, 3, 6), np.float32),
     ((1, None, 5, 3), np.float32),
 ]
@@ -32,7 +36,9 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
             "b_y": normal(rng, (K,), dtype, scale=0.5),
         }
         sizes = {"N": N, "H": H, "K": K} if T is None else {"N": N, "T": T, "H": H, "K": K}
-        out.append(Case(inputs, group(dtype) + (", one step" if T is None else ""), sizes, dtype))
+        label = group(dtype) + (", one step" if T is None else "")
+        label = "square layer (K = H)" if K == H else label
+        out.append(Case(inputs, label, sizes, dtype))
     return out
 
 
@@ -41,7 +47,19 @@ def _last_only(h, W_hy, b_y):
     return h_last @ W_hy.T + b_y
 
 
+TRANSPOSE_HINT = (
+    "W_hy is stored (K, H), like PyTorch's nn.Linear weight: multiply rows of h by its "
+    "transpose, `h @ W_hy.T`."
+)
+
 MISTAKES = [
+    Mistake(  # only the square layer (K = H) lets it run; elsewhere the shapes do not fit
+        "W_hy not transposed",
+        lambda h, W_hy, b_y: h @ W_hy + b_y,
+        "W_hy is used untransposed: on this square layer (K = H) `h @ W_hy` has the right "
+        "shape but the wrong values. " + TRANSPOSE_HINT + " Whatever the shapes: do not pick "
+        "the layout from them.",
+    ),
     Mistake(
         "bias missing",
         lambda h, W_hy, b_y: h @ W_hy.T,
@@ -67,11 +85,6 @@ MISTAKES = [
     ),
 ]
 
-TRANSPOSE_HINT = (
-    "W_hy is stored (K, H), like PyTorch's nn.Linear weight: multiply rows of h by its "
-    "transpose, `h @ W_hy.T`."
-)
-
 EXERCISE = Exercise(
     name="output_forward",
     args=("h", "W_hy", "b_y"),
@@ -80,6 +93,10 @@ EXERCISE = Exercise(
     cases=cases,
     dims={"W_hy": "K H", "b_y": "K"},
     mistakes=MISTAKES,
+    branches={
+        "one step, h (N, H)": lambda case: case.inputs["h"].ndim == 2,
+        "a sequence, h (N, T, H)": lambda case: case.inputs["h"].ndim == 3,
+    },
     error_hints=[
         (r"matmul[\s\S]*W_hy(?!\s*\.T)", TRANSPOSE_HINT),
         (r"(shapes|broadcast)[\s\S]*W_hy", TRANSPOSE_HINT),
@@ -89,5 +106,4 @@ EXERCISE = Exercise(
             "`W_hy @ h` (that is the lessons' column form for a single vector).",
         ),
     ],
-    rtol64=1e-7,
 )

@@ -5,18 +5,35 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises import rnn_step_forward as step
-from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
+from rnncourse.grading.exercises._common import (
+    LARGE,
+    LARGE_X,
+    normal,
+    overflow_hint,
+    rnn_params,
+    rnn_pre_activations,
+    sizes_for,
+    states,
+)
 from rnncourse.grading.spec import Case, Exercise, Mistake
 from rnncourse.rnn import rnn_forward
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     out = []
-    for (N, T, D, H), dtype in sizes_for(hidden):
-        inputs = {"x": normal(rng, (N, T, D), dtype), "h0": states(rng, (N, H), dtype)}
+    for (N, T, D, H), dtype, label in sizes_for(hidden) + ([] if hidden else [LARGE]):
+        scale = LARGE_X if label == LARGE[2] else 1.0
+        inputs = {"x": normal(rng, (N, T, D), dtype, scale), "h0": states(rng, (N, H), dtype)}
         inputs.update(rnn_params(rng, D, H, dtype))
-        out.append(Case(inputs, group(dtype), {"N": N, "T": T, "D": D, "H": H}, dtype))
+        hint = overflow_hint(pre_activation(**inputs)) if scale > 1 else ""
+        sizes = {"N": N, "T": T, "D": D, "H": H}
+        out.append(Case(inputs, label, sizes, dtype, nonfinite_hint=hint))
     return out
+
+
+def pre_activation(x, h0, W_xh, W_hh, b_h):
+    """a (N, T, H) at every step, what the tanh is applied to."""
+    return rnn_pre_activations(x, h0, rnn_forward(x, h0, W_xh, W_hh, b_h), W_xh, W_hh, b_h)
 
 
 def _loop(step_fn, carry=True, store_prev=False, reverse=False):
@@ -97,6 +114,7 @@ EXERCISE = Exercise(
     time_axis={"h": 1},
     mistakes=MISTAKES,
     diagnose=diagnose,
+    pre_activation=pre_activation,
     error_hints=[
         (
             r"\bx\[\s*t\s*\]",
@@ -104,5 +122,4 @@ EXERCISE = Exercise(
         ),
         (r"\bh\[\s*t\s*\]\s*=", "h is (N, T, H): store step t in h[:, t], not h[t]."),
     ],
-    rtol64=1e-6,
 )

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
+from rnncourse.grading.exercises._common import (
+    LARGE,
+    LARGE_X,
+    normal,
+    overflow_hint,
+    rnn_params,
+    rnn_pre_activations,
+    sizes_for,
+    states,
+)
 from rnncourse.grading.spec import Case, Exercise, Mistake
 from rnncourse.masking import rnn_forward_masked
 from rnncourse.rnn import rnn_forward
@@ -18,7 +27,8 @@ from rnncourse.rnn import rnn_forward
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     out = []
-    for (N, T, D, H), dtype in sizes_for(hidden):
+    for (N, T, D, H), dtype, label in sizes_for(hidden) + ([] if hidden else [LARGE]):
+        scale = LARGE_X if label == LARGE[2] else 1.0
         lengths = rng.integers(1, T + 1, size=N)
         lengths[0] = max(1, T - 2) if N > 1 else lengths[0]  # some padding in most cases
         if N > 1:
@@ -26,11 +36,19 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         elif T > 1:
             lengths[0] = T - 1  # a single sequence, padded by one step
         mask = (np.arange(T)[None, :] < lengths[:, None]).astype(dtype)
-        x = normal(rng, (N, T, D), dtype) * mask[..., None]  # padded inputs are zeros
+        x = normal(rng, (N, T, D), dtype, scale) * mask[..., None]  # padded inputs are zeros
         inputs = {"x": x, "mask": mask, "h0": states(rng, (N, H), dtype)}
         inputs.update(rnn_params(rng, D, H, dtype))
-        out.append(Case(inputs, group(dtype), {"N": N, "T": T, "D": D, "H": H}, dtype))
+        hint = overflow_hint(pre_activation(**inputs)) if scale > 1 else ""
+        sizes = {"N": N, "T": T, "D": D, "H": H}
+        out.append(Case(inputs, label, sizes, dtype, nonfinite_hint=hint))
     return out
+
+
+def pre_activation(x, mask, h0, W_xh, W_hh, b_h):
+    """a (N, T, H) at every step (padded steps too: the tanh is computed there as well)."""
+    h = rnn_forward_masked(x, mask, h0, W_xh, W_hh, b_h)
+    return rnn_pre_activations(x, h0, h, W_xh, W_hh, b_h)
 
 
 def _loop(kind, wrap=False):
@@ -107,6 +125,11 @@ EXERCISE = Exercise(
     },
     time_axis={"h": 1},
     mistakes=MISTAKES,
+    pre_activation=pre_activation,
+    branches={
+        "padded steps": lambda case: bool((case.inputs["mask"] == 0).any()),
+        "a full-length sequence": lambda case: bool((case.inputs["mask"] == 1).all(axis=1).any()),
+    },
     error_hints=[
         (
             r"broadcast[\s\S]*mask",
@@ -118,5 +141,4 @@ EXERCISE = Exercise(
             "x is (N, T, D): the input at step t is x[:, t]; x[t] is sequence t of the batch.",
         ),
     ],
-    rtol64=1e-6,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
+from rnncourse.grading.exercises._common import normal, rnn_params, sizes_for, states
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.rnn import rnn_step_backward, rnn_step_forward
 
@@ -13,13 +13,13 @@ OUTPUTS = ("dx_t", "dh_prev", "dW_xh", "dW_hh", "db_h")
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     out = []
-    for (N, _, D, H), dtype in sizes_for(hidden):
+    for (N, _, D, H), dtype, label in sizes_for(hidden):
         x_t, h_prev = normal(rng, (N, D), dtype), states(rng, (N, H), dtype)
         p = rnn_params(rng, D, H, dtype)
         h_t = rnn_step_forward(x_t, h_prev, p["W_xh"], p["W_hh"], p["b_h"])
         inputs = {"dh_t": normal(rng, (N, H), dtype), "x_t": x_t, "h_prev": h_prev, "h_t": h_t}
         inputs.update(W_xh=p["W_xh"], W_hh=p["W_hh"])
-        out.append(Case(inputs, group(dtype), {"N": N, "D": D, "H": H}, dtype))
+        out.append(Case(inputs, label, {"N": N, "D": D, "H": H}, dtype))
     return out
 
 

@@ -8,17 +8,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._common import group, normal, rnn_params, sizes_for, states
+from rnncourse.grading.exercises._common import (
+    LARGE,
+    LARGE_X,
+    normal,
+    overflow_hint,
+    rnn_params,
+    sizes_for,
+    states,
+)
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
+from rnncourse.lstm import sigmoid
 from rnncourse.rnn import rnn_step_forward
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     out = []
-    for (N, _, D, H), dtype in sizes_for(hidden):
+    for (N, _, D, H), dtype, label in sizes_for(hidden):
         inputs = {"x_t": normal(rng, (N, D), dtype), "h_prev": states(rng, (N, H), dtype)}
         inputs.update(rnn_params(rng, D, H, dtype))
-        out.append(Case(inputs, group(dtype), {"N": N, "D": D, "H": H}, dtype))
+        out.append(Case(inputs, label, {"N": N, "D": D, "H": H}, dtype))
+    sizes = [LARGE] if not hidden else []
+    for (N, _, D, H), dtype, label in sizes:  # tanh must not be written with np.exp
+        inputs = {"x_t": normal(rng, (N, D), dtype, LARGE_X), "h_prev": states(rng, (N, H), dtype)}
+        inputs.update(rnn_params(rng, D, H, dtype))
+        hint = overflow_hint(pre_activation(**inputs))
+        out.append(Case(inputs, label, {"N": N, "D": D, "H": H}, dtype, nonfinite_hint=hint))
     if hidden:  # saturated units: tanh must be np.tanh, not a hand-written overflow-prone one
         N, D, H = 2, 3, 4
         inputs = {
@@ -30,8 +45,9 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     return out
 
 
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
+def pre_activation(x_t, h_prev, W_xh, W_hh, b_h):
+    """a_t, what the tanh is applied to."""
+    return x_t @ W_xh.T + h_prev @ W_hh.T + b_h
 
 
 def _identity(a):
@@ -56,6 +72,12 @@ def _step(act=np.tanh, W_hh_T=True, bias=1, use_x=True, use_h=True, bias_after_a
     return step
 
 
+SQUARE_HINT = (
+    "W_xh is used untransposed: on this square layer (D = H) x_t @ W_xh has the right shape "
+    "but the wrong values. Weights are stored (out_features, in_features), W_xh is (H, D), so "
+    "the input term is x_t @ W_xh.T whatever the shapes (do not pick the layout from them)."
+)
+
 MISTAKES = [
     Mistake(
         "no tanh",
@@ -64,7 +86,7 @@ MISTAKES = [
     ),
     Mistake(
         "sigmoid instead of tanh",
-        _step(act=_sigmoid),
+        _step(act=sigmoid),
         "your h_t is sigmoid(a_t); the vanilla RNN uses tanh (values in (-1, 1)): np.tanh(a_t).",
     ),
     Mistake(
@@ -103,6 +125,12 @@ MISTAKES = [
         _step(bias_after_act=True),
         "b_h is added after the tanh: it belongs inside, h_t = tanh(... + b_h).",
     ),
+    # not from the factory: on a layer with D != H it raises, so it pairs with nothing
+    Mistake(
+        "W_xh not transposed (square layer)",
+        lambda x_t, h_prev, W_xh, W_hh, b_h: np.tanh(x_t @ W_xh + h_prev @ W_hh.T + b_h),
+        SQUARE_HINT,
+    ),
 ]
 
 EXERCISE = Exercise(
@@ -113,6 +141,7 @@ EXERCISE = Exercise(
     cases=cases,
     dims={"x_t": "N D", "h_prev": "N H", "W_xh": "H D", "W_hh": "H H", "b_h": "H", "h_t": "N H"},
     mistakes=MISTAKES,
+    pre_activation=pre_activation,
     error_hints=[
         (
             r"W_xh\s*@\s*x_t|W_hh\s*@\s*h_prev",

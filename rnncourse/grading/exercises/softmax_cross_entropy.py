@@ -7,20 +7,24 @@ import numpy as np
 from rnncourse.grading.spec import Case, Exercise, Mistake
 from rnncourse.losses import softmax_cross_entropy
 
-# leading shape of the logits, K, dtype; all letters different
+# leading shape of the logits, K, dtype; all letters different. Logits are (..., K): one,
+# two and three leading axes; the first shapes come back with new values.
 SHAPES = [
     ((4,), 3, np.float64),
     ((2, 5), 3, np.float64),
     ((1,), 6, np.float64),
     ((3, 1), 5, np.float64),
+    ((2, 3, 5), 4, np.float64),
+    ((4,), 3, np.float64),
     ((3, 4), 7, np.float32),
+    ((2, 1, 3), 4, np.float32),
 ]
 HIDDEN_SHAPES = [((6, 3), 5, np.float64), ((1, 1), 4, np.float64), ((5,), 2, np.float32)]
 LARGE = [((3,), 4, np.float64), ((2, 5), 3, np.float32)]
 
 
 def _letters(lead: tuple[int, ...], K: int) -> dict[str, int]:
-    return dict(zip(("N", "T"), lead, strict=False)) | {"K": K}
+    return dict(zip(("N", "T", "U"), lead, strict=False)) | {"K": K}
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
@@ -94,6 +98,12 @@ LOG_UNDERFLOW = (
     "directly, log p = z - log(sum(exp(z))) with z = logits - max (log-softmax)."
 )
 
+ANY_LEADING_AXES = (
+    "logits are (..., K): any number of leading axes (one, two, three, ...), not just "
+    "(N, T, K). Flatten them, z = logits.reshape(-1, K) with K = logits.shape[-1], "
+    "targets.reshape(-1), and give dlogits the shape of logits at the end."
+)
+
 MISTAKES = [
     Mistake("no max-subtraction", lambda lg, t: _naive(lg, t), OVERFLOW),
     Mistake("log of softmax", lambda lg, t: _naive(lg, t, stable=True), LOG_UNDERFLOW),
@@ -151,10 +161,19 @@ EXERCISE = Exercise(
     dims={"logits": "N T K", "dlogits": "N T K"},
     scalars=frozenset({"loss"}),
     mistakes=MISTAKES,
+    pre_activation=lambda logits, targets: logits,
+    branches={
+        "logits (N, K)": lambda case: case.inputs["logits"].ndim == 2,
+        "logits (N, T, K)": lambda case: case.inputs["logits"].ndim == 3,
+        "logits with three leading axes": lambda case: case.inputs["logits"].ndim == 4,
+    },
     diagnose=diagnose,
+    error_hints=[
+        (r"values to unpack", ANY_LEADING_AXES),
+        (r"cannot reshape array", ANY_LEADING_AXES),
+    ],
     output_hints={
         "loss": "only the loss is wrong: loss = mean over positions of -log p[target].",
         "dlogits": "only dlogits is wrong: dlogits = (softmax(logits) - onehot(targets)) / M.",
     },
-    rtol64=1e-7,
 )
