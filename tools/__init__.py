@@ -1,0 +1,1 @@
+"""Maintainers' programs, run from the repository root as ``python -m tools.NAME``."""
