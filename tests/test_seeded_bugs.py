@@ -46,7 +46,7 @@ def test_bug_applies_to_exactly_one_place_and_changes_one_line(bug):
 
 @pytest.mark.parametrize("bug", BUGS, ids=[b.id for b in BUGS])
 def test_bug_tests_exist(bug):
-    paths = [t.split("::")[0] for t in bug.tests if not t.startswith("-")]
+    paths = sb.selected_paths(bug.tests)
     assert paths, f"{bug.id}: name at least one test file"
     for p in paths:
         assert (REPO / p).is_file(), f"{bug.id}: no {p}: update the bug's tests"
@@ -108,3 +108,9 @@ def test_runner_reports_caught_missed_and_stale_and_leaves_the_tree_alone(
     assert (repo / "rnncourse" / "__init__.py").read_text() == code  # never modified
     assert sb.main(["--repo", str(repo), "--bugs", str(path), "--only", "caught"]) == 0
     assert "baseline: the bugs' tests pass without any bug" in capsys.readouterr().out
+
+
+def test_doctests_of_the_command():
+    import doctest
+
+    assert doctest.testmod(sb).failed == 0

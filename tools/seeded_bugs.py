@@ -23,6 +23,7 @@ any bug is missed, stale or in error (2 for a failed baseline or bad arguments).
     python -m tools.seeded_bugs --list            # the list, without running anything
     python -m tools.seeded_bugs --only clip-scales-up --only softmax-ce-sign
     python -m tools.seeded_bugs --repo ../old-checkout --jobs 2
+    python -m tools.seeded_bugs --repo ../old-checkout --overlay tests/test_seeded_gaps.py
 
 An entry of the list (all fields required)::
 
@@ -43,7 +44,9 @@ When code moves (a module renamed, a kernel split), ``tests/test_seeded_bugs.py`
 list is re-targeted: update ``file``/``find``/``tests`` so that the bug is the same mistake in
 its new place. To run against an older tree whose paths differ, take the list as committed at
 that time: ``git show REV:tools/seeded_bugs.json > /tmp/old.json`` and
-``python -m tools.seeded_bugs --repo OLD_TREE --bugs /tmp/old.json``.
+``python -m tools.seeded_bugs --repo OLD_TREE --bugs /tmp/old.json``; ``--overlay FILE`` copies a
+file of this repository into the copies of the old tree (a test written after it, which some
+bugs' ``tests`` name).
 
 Standard library only; tests are run with the interpreter running this command.
 """
@@ -64,7 +67,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BUGS_FILE", "Bug", "Result", "apply_bug", "copy_tree", "load_bugs", "main"]
+__all__ = [
+    "BUGS_FILE",
+    "Bug",
+    "Result",
+    "apply_bug",
+    "copy_tree",
+    "load_bugs",
+    "main",
+    "selected_paths",
+]
 
 REPO = Path(__file__).resolve().parents[1]
 BUGS_FILE = Path(__file__).with_name("seeded_bugs.json")
@@ -127,6 +139,23 @@ def apply_bug(bug: Bug, text: str) -> str:
             f"in {bug.file}, expected once)"
         )
     return text.replace(bug.find, bug.replace)
+
+
+def selected_paths(tests: tuple[str, ...] | list[str]) -> list[str]:
+    """The file paths among pytest arguments (options and the values of -k/-m left out).
+
+    >>> selected_paths(["tests/test_a.py::test_x", "-k", "not slow", "-q", "rnncourse/b.py"])
+    ['tests/test_a.py', 'rnncourse/b.py']
+    """
+    paths, skip = [], False
+    for arg in tests:
+        if skip:
+            skip = False
+        elif arg in ("-k", "-m"):
+            skip = True
+        elif not arg.startswith("-"):
+            paths.append(arg.split("::")[0])
+    return paths
 
 
 def listed_files(repo: Path) -> list[str]:
@@ -260,6 +289,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=1, help="bugs run at the same time (default 1)")
     p.add_argument("--repo", type=Path, default=REPO, help="the tree to test (default: this one)")
     p.add_argument("--bugs", type=Path, default=BUGS_FILE, help="the list (JSON)")
+    p.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also copy FILE (a path relative to this repository) into the copies, e.g. a test "
+        "written after the tree under --repo (repeatable)",
+    )
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per pytest run")
     p.add_argument("--no-baseline", action="store_true", help="skip the run without any bug first")
     return p.parse_args(argv)
@@ -288,9 +325,21 @@ def main(argv: list[str] | None = None) -> int:
         copies: queue.Queue[Path] = queue.Queue()
         for copy in paths:
             copy_tree(repo, copy)
+            for rel in args.overlay:
+                (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / rel, copy / rel)
             copies.put(copy)
         first = paths[0]
         check_import(first)
+        wanted = {t for b in bugs for t in selected_paths(b.tests)}
+        absent = sorted(t for t in wanted if not (first / t).exists())
+        if absent:
+            print(
+                f"seeded_bugs: the bugs' tests name {', '.join(absent)}, not in {repo}: update "
+                "the list, or copy them in with --overlay",
+                file=sys.stderr,
+            )
+            return 2
         if not args.no_baseline:
             union = tuple(dict.fromkeys(t for b in bugs for t in b.tests))
             start = time.perf_counter()
