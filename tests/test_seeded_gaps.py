@@ -4,6 +4,10 @@
   nothing checked the range of the initial weights.
 - ``masked-loss-mask-ignored``: model_loss scoring padded steps too passed every test: the
   gradient check of the masked loss is just as happy with a loss that ignores the mask.
+- ``grading-check-hidden-visible``: ``check_hidden`` grading the visible cases passed every test:
+  nothing checked that the hidden tests see cases the learner has not seen. (Drawing the hidden
+  cases with the visible cases' seed also passed, but is harmless: the hidden cases differ
+  anyway, which ``test_hidden_cases_are_not_the_visible_ones`` now checks.)
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rnncourse.grading import CheckFailed, check_hidden, grade_function
+from rnncourse.grading.spec import exercise_names, get_exercise
 from rnncourse.gru import init_gru
 from rnncourse.layers import init_output
 from rnncourse.lstm import init_lstm
@@ -92,3 +98,48 @@ def test_masked_loss_counts_only_the_real_steps(cell, loss):
     else:
         expected = np.mean((y_real - t_real) ** 2)
     assert value == pytest.approx(expected, rel=1e-12)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (
+            isinstance(a, dict)
+            and isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(_same(a[k], b[k]) for k in a)
+        )
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", exercise_names())
+def test_hidden_cases_are_not_the_visible_ones(name):
+    ex = get_exercise(name)
+    visible, hidden = ex.make_cases(hidden=False), ex.make_cases(hidden=True)
+    assert hidden, f"{name}: no hidden cases"
+    for h in hidden:
+        for v in visible:
+            assert not all(_same(h.inputs[a], v.inputs[a]) for a in ex.args), (
+                f"{name}: hidden case {h.group!r} ({h.label}) repeats a visible case"
+            )
+
+
+def test_check_hidden_catches_a_function_that_memorised_the_visible_cases(capsys):
+    """The point of the hidden tests: answers learnt by heart for the visible cases fail them."""
+    ex = get_exercise("rnn_step_forward")
+
+    def key(args) -> tuple:
+        return tuple((np.asarray(a).shape, np.asarray(a).tobytes()) for a in args)
+
+    memo = {}
+    for case in ex.make_cases(hidden=False):
+        args = [case.inputs[a] for a in ex.args]
+        memo[key(args)] = ex.reference(*args)
+
+    def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h):
+        return memo.get(key([x_t, h_prev, W_xh, W_hh, b_h]), np.zeros_like(h_prev))
+
+    assert grade_function(rnn_step_forward).passed  # it passes the visible cases
+    with pytest.raises(CheckFailed):
+        check_hidden(rnn_step_forward)
+    capsys.readouterr()

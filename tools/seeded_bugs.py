@@ -304,7 +304,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    bugs = load_bugs(args.bugs)
+    try:
+        bugs = load_bugs(args.bugs)
+    except (OSError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        print(f"seeded_bugs: {exc}", file=sys.stderr)
+        return 2
     if args.only:
         unknown = sorted(set(args.only) - {b.id for b in bugs})
         if unknown:
