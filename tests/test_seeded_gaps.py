@@ -8,6 +8,8 @@
   nothing checked that the hidden tests see cases the learner has not seen. (Drawing the hidden
   cases with the visible cases' seed also passed, but is harmless: the hidden cases differ
   anyway, which ``test_hidden_cases_are_not_the_visible_ones`` now checks.)
+- ``grading-report-group-ticks``: a report ticking a group of cases that failed passed every
+  test: the tests looked at the verdict and the message, not at the ticks per group.
 """
 
 from __future__ import annotations
@@ -143,3 +145,17 @@ def test_check_hidden_catches_a_function_that_memorised_the_visible_cases(capsys
     with pytest.raises(CheckFailed):
         check_hidden(rnn_step_forward)
     capsys.readouterr()
+
+
+def test_report_ticks_only_the_groups_that_passed():
+    """A function right in float64 and wrong in float32: the float32 group alone is marked."""
+    from rnncourse.rnn import rnn_step_forward as reference
+
+    def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h):
+        h_t = reference(x_t, h_prev, W_xh, W_hh, b_h)
+        return h_t if x_t.dtype == np.float64 else np.zeros_like(h_t)
+
+    report = grade_function(rnn_step_forward)
+    assert not report.passed
+    states = {group: state for group, _, state in report.groups}
+    assert states == {"float64": "passed", "float32": "failed"}, report.groups
