@@ -91,13 +91,17 @@ def test_runner_reports_caught_missed_and_stale_and_leaves_the_tree_alone(
     (repo / "pytest.ini").write_text("[pytest]\n")
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     bugs = [
-        {"id": "caught", "find": "return 2 * x", "replace": "return 3 * x"},
+        {"id": "caught", "find": "return 2 * x", "replace": "return 3 * x", "k": "double"},
         {"id": "missed", "find": "return x / 2", "replace": "return x / 3"},
         {"id": "stale", "find": "return 4 * x", "replace": "return 5 * x"},
     ]
     common = {"what": "w.", "file": "rnncourse/__init__.py", "tests": ["tests/test_double.py"]}
     path = tmp_path / "bugs.json"
-    path.write_text(json.dumps([{**common, **b} for b in bugs]))
+    entries = [{**common, **b} for b in bugs]
+    for e in entries:  # a selection with options: -k
+        if "k" in e:
+            e["tests"] = [*e["tests"], "-k", e.pop("k")]
+    path.write_text(json.dumps(entries))
     bugs_ids = [[b["id"]] for b in bugs]
     rc = sb.main(["--repo", str(repo), "--bugs", str(path), "--no-baseline"])
     out = capsys.readouterr().out

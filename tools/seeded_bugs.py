@@ -158,6 +158,11 @@ def selected_paths(tests: tuple[str, ...] | list[str]) -> list[str]:
     return paths
 
 
+def _plain(tests: tuple[str, ...]) -> bool:
+    """True when the selection is file paths only (so it can be merged with others)."""
+    return not any(t.startswith("-") for t in tests)
+
+
 def listed_files(repo: Path) -> list[str]:
     """The files of ``repo`` that git knows or would add (tracked + untracked, not ignored)."""
     out = subprocess.run(
@@ -345,14 +350,21 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         if not args.no_baseline:
-            union = tuple(dict.fromkeys(t for b in bugs for t in b.tests))
+            # one run for all the plain file selections, one per selection with options (-k ...)
+            plain = tuple(dict.fromkeys(t for b in bugs if _plain(b.tests) for t in b.tests))
+            runs = ([plain] if plain else []) + list(
+                dict.fromkeys(b.tests for b in bugs if not _plain(b.tests))
+            )
             start = time.perf_counter()
-            rc, output = run_pytest(first, union, args.timeout)
+            for tests in runs:
+                rc, output = run_pytest(first, tests, args.timeout)
+                if rc != 0:
+                    print(output[-3000:])
+                    print(
+                        f"seeded_bugs: the tests fail WITHOUT any bug (exit {rc}); fix that first"
+                    )
+                    return 2
             took = time.perf_counter() - start
-            if rc != 0:
-                print(output[-3000:])
-                print(f"seeded_bugs: the tests fail WITHOUT any bug (exit {rc}); fix that first")
-                return 2
             print(f"baseline: the bugs' tests pass without any bug ({took:.1f} s)")
 
         def work(bug: Bug) -> Result:
