@@ -1,12 +1,16 @@
-"""tools/bootstrap.py, the engine of `make lab` and `make test` (the parts that run without pip)."""
+"""tools/bootstrap.py, the engine of `make lab` and `make test` (without running an installer:
+subprocess.run is replaced where one would run), and .ci/run."""
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -45,6 +49,42 @@ def test_up_to_date_environment_is_not_reinstalled(bootstrap, tmp_path, monkeypa
     assert capsys.readouterr().out.count("is up to date") == 2
 
 
+TORCH_FILE = "file:///wheels/torch-2.13.0%2Bcpu-cp311-cp311-manylinux_2_28_x86_64.whl"
+
+
+class FakeInstallers:
+    """Stands in for subprocess.run: records every command, answers pip's --dry-run --report
+    with TORCH_FILE for each requirement, and fails the commands that `fail` matches."""
+
+    def __init__(self, fail=lambda cmd: False):
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, cmd, **kwargs):
+        self.calls.append(list(cmd))
+        if self.fail(cmd):
+            return subprocess.CompletedProcess(cmd, 1)
+        if "--dry-run" in cmd:
+            report = Path(cmd[cmd.index("--report") + 1])
+            names = [a.split("==")[0] for a in cmd if "==" in a]
+            install = [
+                {"metadata": {"name": n}, "download_info": {"url": TORCH_FILE}} for n in names
+            ]
+            report.write_text(json.dumps({"install": install}))
+        return subprocess.CompletedProcess(cmd, 0)
+
+    def uv(self) -> list[list[str]]:
+        return [c for c in self.calls if c[1:4] == ["-m", "uv", "pip"]]
+
+    def pip(self) -> list[list[str]]:
+        return [c for c in self.calls if c[1:4] == ["-m", "pip", "install"]]
+
+
+def spec_of(cmd: list[str]) -> str:
+    return cmd[cmd.index("-e") + 1]
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
 @pytest.mark.parametrize(
     "stamp_extras, asked, pins, stamp_pins",
     [
@@ -54,30 +94,179 @@ def test_up_to_date_environment_is_not_reinstalled(bootstrap, tmp_path, monkeypa
     ],
 )
 def test_changed_request_reinstalls(
-    bootstrap, tmp_path, monkeypatch, stamp_extras, asked, pins, stamp_pins
+    bootstrap, tmp_path, monkeypatch, stamp_extras, asked, pins, stamp_pins, installer
 ):
     venv = fake_venv(tmp_path, bootstrap)
     ver = "3.11.7"
     key = bootstrap.stamp_key(ver, stamp_extras, stamp_pins)
     extras_json = ", ".join(f'"{e}"' for e in stamp_extras)
     (venv / bootstrap.STAMP_NAME).write_text(f'{{"key": "{key}", "extras": [{extras_json}]}}')
-    calls = []
-
-    def fake_run(cmd, **kwargs):
-        calls.append(cmd)
-        return subprocess.CompletedProcess(cmd, 0)
-
-    monkeypatch.setattr(bootstrap.subprocess, "run", fake_run)
+    run = FakeInstallers()
+    monkeypatch.setattr(bootstrap.subprocess, "run", run)
     monkeypatch.setattr(bootstrap, "python_version", lambda python: ver)
+    monkeypatch.setenv("RNNCOURSE_INSTALLER", installer)
     bootstrap.ensure_env(venv, asked, pins)
-    assert len(calls) == 1 and calls[0][1:4] == ["-m", "pip", "install"]
-    spec = calls[0][calls[0].index("-e") + 1]
-    for extra in set(asked) | set(stamp_extras):  # never drops extras installed before
-        assert extra in spec
-    assert all(p in calls[0] for p in pins)
+    wanted = set(asked) | set(stamp_extras)  # never drops extras installed before
+    if installer == "pip":
+        assert len(run.calls) == 1 and run.calls[0][1:4] == ["-m", "pip", "install"]
+        install = run.calls[0]
+        assert all(extra in spec_of(install) for extra in wanted)
+    else:
+        # pip installs uv, then uv installs the course: every extra but torch by name, torch as
+        # the file pip chose
+        assert run.pip()[0][-1] == bootstrap.UV_REQUIREMENT
+        (install,) = run.uv()
+        assert all(extra in spec_of(install) for extra in wanted - {"torch"})
+        assert "torch" not in spec_of(install)
+        assert ("torch" in wanted) == (f"torch @ {TORCH_FILE}" in install)
+        assert "--compile-bytecode" in install
+        # nothing else: pip install uv, pip's choice of torch's file (if asked), uv install
+        assert len(run.calls) == 2 + ("torch" in wanted)
+    assert all(p in install for p in pins)
     # ... and the new stamp makes the next run a no-op
     stamp = bootstrap.read_stamp(venv)
     assert stamp["key"] == bootstrap.stamp_key(ver, tuple(stamp["extras"]), pins)
+    assert set(stamp["extras"]) == wanted
+    n = len(run.calls)
+    bootstrap.ensure_env(venv, asked, pins)
+    assert len(run.calls) == n
+
+
+def test_torch_is_never_resolved_by_uv(bootstrap, tmp_path, monkeypatch):
+    """uv does not read pip's configuration, which is where a machine says where torch's CPU build
+    lies: pip chooses torch's file (pyproject's exact pin, its dependencies left out), uv installs
+    that file."""
+    venv = fake_venv(tmp_path, bootstrap)
+    run = FakeInstallers()
+    monkeypatch.setattr(bootstrap.subprocess, "run", run)
+    monkeypatch.setattr(bootstrap, "python_version", lambda python: "3.11.7")
+    monkeypatch.delenv("RNNCOURSE_INSTALLER", raising=False)
+    bootstrap.ensure_env(venv, bootstrap.TEST_EXTRAS)
+    (choice,) = [c for c in run.calls if "--dry-run" in c]
+    assert choice[1:4] == ["-m", "pip", "install"] and "--no-deps" in choice
+    assert choice[-1] == "torch==2.13.0" and "torch==2.13.0" in bootstrap.extra_requirements(
+        "torch"
+    )
+    (install,) = run.uv()
+    assert spec_of(install) == ".[test]" and install[-1] == f"torch @ {TORCH_FILE}"
+    assert not any(a.startswith("torch") and "@" not in a for a in install)
+
+
+@pytest.mark.parametrize("failing", ["uv>=", "--dry-run", "-m uv"])
+def test_a_failing_uv_step_falls_back_to_pip(bootstrap, tmp_path, monkeypatch, capsys, failing):
+    venv = fake_venv(tmp_path, bootstrap)
+    run = FakeInstallers(fail=lambda cmd: failing in " ".join(cmd))
+    monkeypatch.setattr(bootstrap.subprocess, "run", run)
+    monkeypatch.setattr(bootstrap, "python_version", lambda python: "3.11.7")
+    monkeypatch.delenv("RNNCOURSE_INSTALLER", raising=False)
+    bootstrap.ensure_env(venv, bootstrap.TEST_EXTRAS, ("numpy==1.26.4",))
+    last = run.calls[-1]
+    assert last[1:4] == ["-m", "pip", "install"] and spec_of(last) == ".[test,torch]"
+    assert "numpy==1.26.4" in last
+    assert "installing with pip alone" in capsys.readouterr().out
+    assert bootstrap.read_stamp(venv)["extras"] == ["test", "torch"]
+
+
+def test_a_failing_install_leaves_no_stamp(bootstrap, tmp_path, monkeypatch):
+    venv = fake_venv(tmp_path, bootstrap)
+    monkeypatch.setattr(bootstrap.subprocess, "run", FakeInstallers(fail=lambda cmd: True))
+    monkeypatch.setattr(bootstrap, "python_version", lambda python: "3.11.7")
+    with pytest.raises(bootstrap.SetupError, match="failed"):
+        bootstrap.ensure_env(venv, ("test",))
+    assert bootstrap.read_stamp(venv) == {}
+
+
+def test_make_lab_installs_the_course_alone_and_then_is_up_to_date(
+    bootstrap, tmp_path, monkeypatch, capsys
+):
+    venv = fake_venv(tmp_path, bootstrap)
+    run = FakeInstallers()
+    monkeypatch.setattr(bootstrap.subprocess, "run", run)
+    monkeypatch.setattr(bootstrap, "python_version", lambda python: "3.11.7")
+    monkeypatch.delenv("RNNCOURSE_INSTALLER", raising=False)
+    bootstrap.ensure_env(venv)
+    (install,) = run.uv()
+    assert spec_of(install) == "." and not any("--dry-run" in c for c in run.calls)
+    n = len(run.calls)
+    bootstrap.ensure_env(venv)
+    assert len(run.calls) == n and "is up to date" in capsys.readouterr().out
+
+
+def test_unknown_installer_is_refused(bootstrap):
+    assert bootstrap.chosen_installer({}) == "uv"
+    assert bootstrap.chosen_installer({"RNNCOURSE_INSTALLER": "pip"}) == "pip"
+    with pytest.raises(bootstrap.SetupError):
+        bootstrap.chosen_installer({"RNNCOURSE_INSTALLER": "conda"})
+
+
+def test_extra_requirements_read_pyproject_as_tomllib_does(bootstrap):
+    tomllib = pytest.importorskip("tomllib")  # 3.11+; the bootstrap's own parser runs on 3.10
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    for name, requirements in extras.items():
+        assert bootstrap.extra_requirements(name) == requirements
+    assert set(bootstrap.PIP_EXTRAS) <= set(extras)
+
+
+def test_environments_are_set_up_at_the_same_time(bootstrap, tmp_path, monkeypatch, capsys):
+    """make test's two environments install in parallel (each waits here until the other has
+    started), their outputs printed one after the other, never interleaved."""
+    barrier = threading.Barrier(2, timeout=30)
+
+    def fake_ensure_env(venv, log=None, **kwargs):
+        barrier.wait()  # raises BrokenBarrierError unless both run at once
+        for i in range(50):
+            log.write(f"{venv.name} line {i}\n")
+            log.flush()
+            time.sleep(0.001)
+        return venv / "bin" / "python"
+
+    monkeypatch.setattr(bootstrap, "ensure_env", fake_ensure_env)
+    monkeypatch.setattr(bootstrap, "INSTALL_LOGS", tmp_path / "logs")
+    pythons = bootstrap.ensure_envs([dict(venv=tmp_path / "a"), dict(venv=tmp_path / "b")])
+    assert pythons == [tmp_path / "a" / "bin" / "python", tmp_path / "b" / "bin" / "python"]
+    out = capsys.readouterr().out
+    for name in ("a", "b"):
+        block = out.split(f"installation into {name}/ ----")[1]
+        assert block.count(f"{name} line") == 50 and "line" not in block.replace(f"{name} line", "")
+
+
+def test_an_error_in_one_environment_is_raised_after_both_end(bootstrap, tmp_path, monkeypatch):
+    done = []
+
+    def fake_ensure_env(venv, log=None, **kwargs):
+        if venv.name == "a":
+            raise bootstrap.SetupError("a broke")
+        time.sleep(0.2)
+        done.append(venv.name)
+        return venv
+
+    monkeypatch.setattr(bootstrap, "ensure_env", fake_ensure_env)
+    monkeypatch.setattr(bootstrap, "INSTALL_LOGS", tmp_path / "logs")
+    with pytest.raises(bootstrap.SetupError, match="a broke"):
+        bootstrap.ensure_envs([dict(venv=tmp_path / "a"), dict(venv=tmp_path / "b")])
+    assert done == ["b"]
+
+
+def test_make_test_sets_up_both_environments(bootstrap, monkeypatch):
+    monkeypatch.delenv("RNNCOURSE_SKIP_OLDEST", raising=False)
+    main, oldest = bootstrap.environments_for_test()
+    assert main["venv"] == bootstrap.VENV and set(main["extras"]) == {"test", "torch"}
+    assert oldest["venv"] == bootstrap.VENV_OLDEST and oldest["pins"] == (
+        f"numpy=={bootstrap.oldest_numpy()}",
+    )
+    monkeypatch.setenv("RNNCOURSE_SKIP_OLDEST", "1")
+    assert [r["venv"] for r in bootstrap.environments_for_test()] == [bootstrap.VENV]
+
+
+def test_ci_run_sets_up_while_apt_runs_and_then_runs_make_test():
+    script = (REPO / ".ci/run").read_text()
+    assert subprocess.run(["bash", "-n", str(REPO / ".ci/run")]).returncode == 0
+    assert "export RNNCOURSE_REQUIRE_ALL=1" in script
+    setup = script.index("tools/bootstrap.py setup --test")
+    assert setup < script.index("apt-get install -y") < script.index("make test PYTHON=")
+    assert not re.search(r"\.\./shared|FINDINGS|CONTRACT", script)
 
 
 def test_stamp_depends_on_pyproject_python_and_request(bootstrap):
@@ -150,3 +339,11 @@ def test_readme_starts_with_the_two_commands():
     assert blocks[:2] == ["make lab\n", "make test\n"]
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^lab:", makefile, flags=re.M) and re.search(r"^test:", makefile, flags=re.M)
+
+
+def test_doctests(bootstrap):
+    """tools/ is not collected by pytest: the bootstrap's doctests run here."""
+    import doctest
+
+    result = doctest.testmod(bootstrap)
+    assert result.attempted >= 2 and result.failed == 0

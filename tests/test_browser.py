@@ -7,6 +7,10 @@ localhost port, with a token, in a throwaway root holding copies of the notebook
 JupyterLab's autosave can never touch the repo), and for the start page and every lesson that
 has a widget they:
 
+0. run the start page and the quick lessons (RUN_ALL) in full; for the heavier ones, serve a
+   copy holding only the cells their interactive widgets need (`widget_slice`: each widget cell
+   and, transitively, the earlier cells that bind a name it uses; progress bars are not
+   interactive widgets), since nbval already proves that every lesson runs from top to bottom;
 1. pre-create the notebook's kernel session through the REST API (a slow first kernel start then
    happens before the page asks for it), open the notebook, accept a "Select Kernel" dialog if one
    appears;
@@ -19,7 +23,9 @@ has a widget they:
 
 ``test_broken_widgets_are_caught`` is the negative control: a notebook whose widget callback
 raises, whose callback silently does nothing, and whose widget never renders must each be
-reported by the same checks, while a working widget beside them is not.
+reported by the same checks, while a working widget beside them is not. It goes through the
+slicing too: a cell that no widget needs (it raises if run) must be left out, and the cell that
+the working widget needs must be kept.
 
 Chromium is Debian's (``apt-get install chromium``); Playwright never downloads a browser here.
 Without Playwright or Chromium the tests skip, except under ``RNNCOURSE_REQUIRE_ALL=1``
@@ -28,6 +34,7 @@ Without Playwright or Chromium the tests skip, except under ``RNNCOURSE_REQUIRE_
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import json
@@ -86,6 +93,145 @@ def has_widgets(nb: nbformat.NotebookNode) -> bool:
         if any(WIDGET_MIME in out.get("data", {}) for out in cell.get("outputs", [])):
             return True
     return False
+
+
+# Lessons run in full (Run All) in the browser, by lesson id (metadata rnncourse.lesson_id): the start
+# page and the quick lessons, about 3 s of kernel time or less each (lesson 08's only widget is a
+# progress bar: a real lesson's progress bar is checked there). Every other lesson with a widget
+# runs only its `widget_slice`.
+RUN_ALL = {"start", "hidden_state", "gru"}
+PROGRESS_BAR = re.compile(r"\d+%\|")  # tqdm's text form of a progress bar: "desc:  40%|####  |"
+
+
+def lesson_id(nb: nbformat.NotebookNode) -> str:
+    return nb.metadata.get("rnncourse", {}).get("lesson_id", "")
+
+
+def is_interactive(output: dict) -> bool:
+    """Is this stored output a widget a learner moves (not a progress bar)?"""
+    data = output.get("data", {})
+    return WIDGET_MIME in data and not PROGRESS_BAR.search(str(data.get("text/plain", "")))
+
+
+@dataclass
+class CellNames:
+    """The names a code cell binds at top level (a subscript or attribute assignment counts as
+    binding its root name) and every name it reads (inside functions too: they read globals when
+    called). `opaque`: a cell whose names cannot be known (cell magic, star import, no parse)."""
+
+    binds: set[str] = field(default_factory=set)
+    uses: set[str] = field(default_factory=set)
+    opaque: bool = False
+    magic: bool = False
+
+
+class _NameVisitor(ast.NodeVisitor):
+    def __init__(self, names: CellNames):
+        self.names = names
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load):
+            self.names.uses.add(node.id)
+        else:
+            self.names.binds.add(node.id)
+
+    def _scope(self, node, bound: str | None):
+        if bound:
+            self.names.binds.add(bound)
+        inner = CellNames()
+        visitor = _NameVisitor(inner)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.arguments):
+                params = [*child.posonlyargs, *child.args, *child.kwonlyargs]
+                params += [a for a in (child.vararg, child.kwarg) if a is not None]
+                inner.binds |= {a.arg for a in params}
+                for default in [*child.defaults, *child.kw_defaults]:
+                    if default is not None:
+                        self.visit(default)  # evaluated where the function is defined
+            else:
+                visitor.visit(child)
+        # its parameters and locals are not bound at top level; what it reads otherwise is global
+        self.names.uses |= inner.uses - inner.binds
+        self.names.opaque |= inner.opaque
+
+    def visit(self, node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self._scope(node, node.name)
+        elif isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp)):
+            self._scope(node, None)
+        elif isinstance(node, ast.GeneratorExp):
+            self._scope(node, None)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            self._mutated(node.target)
+            self.generic_visit(node)
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                self.names.uses.add(node.target.id)  # x += 1 reads x too
+        else:
+            super().visit(node)
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self.names.binds.add((alias.asname or alias.name).split(".")[0])
+
+    def visit_ImportFrom(self, node):
+        for alias in node.names:
+            if alias.name == "*":
+                self.names.opaque = True
+            self.names.binds.add(alias.asname or alias.name)
+
+    def _mutated(self, target):
+        while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
+            target = target.value
+        if isinstance(target, ast.Name):
+            self.names.binds.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._mutated(element)
+
+    def visit_Assign(self, node):
+        for target in node.targets:
+            self._mutated(target)
+        self.generic_visit(node)
+
+
+def cell_names(source: str) -> CellNames:
+    names = CellNames()
+    lines = []
+    for line in source.splitlines():
+        if line.lstrip().startswith("%%"):
+            names.opaque = True
+        elif line.lstrip().startswith(("%", "!")):
+            names.magic = True
+            line = ""
+        lines.append(line)
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        names.opaque = True
+        return names
+    _NameVisitor(names).visit(tree)
+    return names
+
+
+def widget_slice(nb: nbformat.NotebookNode) -> list[int]:
+    """The indices of the code cells that the notebook's interactive widgets need, in order: each
+    cell that displays one, every cell with a magic or whose names cannot be known, and,
+    transitively, every earlier cell that binds a name one of those reads. All code cells if
+    the notebook has no interactive widget."""
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    names = {i: cell_names(nb.cells[i].source) for i in code}
+    targets = {i for i in code if any(is_interactive(o) for o in nb.cells[i].get("outputs", []))}
+    if not targets:
+        return code
+    needed = targets | {i for i in code if names[i].opaque or names[i].magic}
+    work = sorted(needed)
+    while work:
+        i = work.pop()
+        for j in code:
+            if j < i and j not in needed and names[j].binds & names[i].uses:
+                needed.add(j)
+                work.append(j)
+    return sorted(needed)
 
 
 def browser_notebooks() -> list[str]:
@@ -268,6 +414,7 @@ class NotebookReport:
     screenshots: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # what happened on the way (dialogs accepted)
+    cells_run: list[int] | None = None  # the lesson's cells that ran (None: all, Run All in full)
 
 
 # The state of every cell of the open notebook, in order (windowingMode "none": all attached).
@@ -468,6 +615,34 @@ def check_notebook(
     return report
 
 
+def check_widgets(
+    page, server: LabServer, relpath: str, change_wait: float = 30.0
+) -> NotebookReport:
+    """`check_notebook` on `relpath` in full if it is in RUN_ALL, else on a copy beside it that
+    holds only its `widget_slice` (stored outputs kept, so the same expectations apply); the
+    problems then name the lesson's own cell numbers."""
+    nb = nbformat.read(server.root / relpath, as_version=4)
+    if lesson_id(nb) in RUN_ALL:
+        return check_notebook(page, server, relpath, change_wait)
+    keep = widget_slice(nb)
+    slim = nbformat.from_dict(nb)
+    slim.cells = [nb.cells[i] for i in keep]
+    served = Path(relpath).with_name(f"{Path(relpath).stem}-widgets.ipynb").as_posix()
+    nbformat.write(slim, server.root / served)
+    report = check_notebook(page, server, served, change_wait)
+
+    def lesson_cell(match: re.Match) -> str:
+        return f"cell {keep[int(match.group(1))]}"
+
+    report.problems = [re.sub(r"\bcell (\d+)", lesson_cell, p) for p in report.problems]
+    report.notes.insert(
+        0,
+        f"ran {served}: cells {keep} of {relpath}'s {len(nb.cells)}, what its widgets need",
+    )
+    report.notebook, report.cells_run = relpath, keep
+    return report
+
+
 def _check_once(page, server: LabServer, relpath: str, change_wait: float) -> NotebookReport:
     report = NotebookReport(relpath)
     start = time.monotonic()
@@ -608,6 +783,46 @@ def _explain(report: NotebookReport, server: LabServer) -> str:
 def test_browser_notebooks_are_found():
     found = browser_notebooks()
     assert found and found[0] == START_PAGE, found
+    ids = {lesson_id(nbformat.read(REPO / rel, as_version=4)) for rel in found}
+    assert RUN_ALL <= ids, RUN_ALL - ids  # no stale lesson id in RUN_ALL
+
+
+def test_cell_names():
+    names = cell_names(
+        "%matplotlib inline\n"
+        "import numpy as np\n"
+        "from a.b import c as d\n"
+        "runs[cell] = train(x, rate=lr)\n"
+        "def f(u, *args, k=K0):\n"
+        "    local = u + g\n"
+        "    return local\n"
+        "total += sum(v for v in values)\n"
+    )
+    assert names.magic and not names.opaque
+    assert names.binds == {"np", "d", "runs", "f", "total"}
+    assert names.uses == {"runs", "cell", "train", "x", "lr", "K0", "g", "sum", "values", "total"}
+    assert cell_names("from x import *").opaque and cell_names("%%time\nx = 1").opaque
+    assert cell_names("def broken(:").opaque
+
+
+def test_widget_slices_keep_every_interactive_widget_and_what_it_reads():
+    sliced = 0
+    for rel in browser_notebooks():
+        nb = nbformat.read(REPO / rel, as_version=4)
+        if lesson_id(nb) in RUN_ALL:
+            continue
+        sliced += 1
+        keep = widget_slice(nb)
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        interactive = [i for i in code if any(map(is_interactive, nb.cells[i].outputs))]
+        assert interactive and set(interactive) <= set(keep), (rel, keep)
+        assert len(keep) < len(code), f"{rel}: its slice is the whole notebook: add it to RUN_ALL"
+        names = {i: cell_names(nb.cells[i].source) for i in code}
+        for i in keep:  # closed: a name read in the slice and bound earlier is bound in it
+            for name in names[i].uses:
+                binders = [j for j in code if j < i and name in names[j].binds]
+                assert not binders or any(j in keep for j in binders), (rel, i, name)
+    assert sliced >= 1
 
 
 class _NotebookInLab:
@@ -616,10 +831,15 @@ class _NotebookInLab:
     relpath = ""
 
     def test_runs_in_jupyterlab(self, lab, page):
-        report = check_notebook(page, lab, self.relpath)
+        report = check_widgets(page, lab, self.relpath)
         lab.stop_sessions()
         assert not report.problems, _explain(report, lab)
         nb = nbformat.read(lab.root / self.relpath, as_version=4)
+        if report.cells_run is not None:  # a slice: it ran every interactive widget's cell
+            interactive = [
+                i for i, c in enumerate(nb.cells) if any(map(is_interactive, c.get("outputs", [])))
+            ]
+            assert interactive and set(interactive) <= set(report.cells_run), report.cells_run
         if any(stored_expectations(nb)[0]):
             assert report.widgets_rendered > 0
             assert report.sliders_moved > 0 or not any(
@@ -634,9 +854,12 @@ for _relpath in browser_notebooks():
 
 # Negative control: each broken cell must be reported, the working one must not.
 BROKEN_CELLS = {
+    "needed": "K_MAX = 10  # the working widget reads it: the slice must keep this cell",
+    # executed as it is, then its source replaced by a `raise`: the slice must leave it out
+    "not_needed": "unused = 1",
     "works": (
         "import ipywidgets as widgets\n"
-        "@widgets.interact(k=(1, 10))\n"
+        "@widgets.interact(k=(1, K_MAX))\n"
         "def square(k=3):\n"
         "    print(f'{k} squared is {k * k}')"
     ),
@@ -667,6 +890,9 @@ BROKEN_CELLS = {
 }
 
 
+NOT_NEEDED_RAN = "a cell that no widget needs ran"
+
+
 def broken_notebook(path: Path) -> dict[str, int]:
     """Write (and execute, as lessons are committed executed) the negative-control notebook;
     return the cell index of each case."""
@@ -688,6 +914,7 @@ def broken_notebook(path: Path) -> dict[str, int]:
         "from IPython.display import display\n"
         "display({'text/plain': 'IntSlider(value=3)'}, raw=True)"
     )
+    nb.cells[index["not_needed"]].source = f"raise RuntimeError({NOT_NEEDED_RAN!r})"
     nbformat.write(nb, path)
     return index
 
@@ -701,8 +928,12 @@ def broken_widgets_are_caught(lab, page):
     (lab.root / "broken").mkdir(exist_ok=True)
     index = broken_notebook(lab.root / "broken" / "99_broken_widgets.ipynb")
     # 10 s for an output to change: the working widgets here answer in well under a second
-    report = check_notebook(page, lab, "broken/99_broken_widgets.ipynb", change_wait=10.0)
+    report = check_widgets(page, lab, "broken/99_broken_widgets.ipynb", change_wait=10.0)
     lab.stop_sessions()
+    # it went through the slice: the needed cell kept, the other one left out
+    assert report.cells_run is not None, _explain(report, lab)
+    assert index["needed"] in report.cells_run and index["not_needed"] not in report.cells_run
+    assert not any(NOT_NEEDED_RAN in p for p in report.problems), _explain(report, lab)
 
     def about(name: str) -> list[str]:
         return [p for p in report.problems if re.match(rf"cell {index[name]}\b", p)]

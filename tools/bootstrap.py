@@ -12,11 +12,17 @@ Set-up is idempotent: an environment is (re)installed only when its stamp change
 being a hash of pyproject.toml, the Python version and what is asked for (extras, pins). A
 second run with nothing changed costs well under a second.
 
+Installing: pip installs uv (a fast installer, from PyPI) into the new environment, and uv
+installs the course, except that the files of torch are the ones pip chooses (see PIP_EXTRAS). If
+any of that fails, pip installs everything, as it always could. ``make test`` sets up .venv and
+.venv-oldest at the same time.
+
 Environment variables:
     JUPYTER_PORT            port for JupyterLab (default 8888)
     JUPYTER_TOKEN           token to use (default: a fresh random one; it is never turned off)
     RNNCOURSE_NO_BROWSER=1  do not open a web browser (also the default without a display)
     RNNCOURSE_SKIP_OLDEST=1 skip the oldest-numpy run of ``test`` (quicker, for local iteration)
+    RNNCOURSE_INSTALLER=pip install with pip alone (slower; the default is uv, then pip)
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -40,12 +48,19 @@ REPO = Path(__file__).resolve().parents[1]
 VENV = REPO / ".venv"
 VENV_OLDEST = REPO / ".venv-oldest"
 STAMP_NAME = ".rnncourse-stamp.json"
+INSTALL_LOGS = REPO / "test-artifacts" / "install"  # when environments are set up in parallel
 BOOTSTRAP_VERSION = "2"  # bump to force every environment to reinstall
 MIN_PYTHON = (3, 10)
 
 # torch is a test-only dependency, pinned exactly in pyproject's `torch` extra: a range would let
 # pip pick a multi-GB CUDA build where a CPU build is wanted.
 TEST_EXTRAS = ("test", "torch")
+# Extras whose files pip chooses (pip install --dry-run) before uv installs them: uv does not read
+# pip's configuration (pip.conf, PIP_* variables such as the GitHub workflow's PIP_EXTRA_INDEX_URL),
+# which is where a machine says where torch's CPU build lies; uv alone would take PyPI's CUDA build
+# of several GB.
+PIP_EXTRAS = ("torch",)
+UV_REQUIREMENT = "uv>=0.5"
 
 # The oldest numpy release line with wheels for each Python, at its last patch (pyproject declares
 # numpy>=1.26; 1.26 has no wheels for 3.13, 2.1 is the first; 2.3 the first for 3.14). The unit tests
@@ -126,10 +141,108 @@ def create_venv(venv: Path) -> None:
         raise SetupError(f"python -m venv failed:\n{result.stderr or result.stdout}")
 
 
+def editable_spec(extras: tuple[str, ...] | list[str]) -> str:
+    """pip's and uv's name for the course with `extras`: '.' or '.[test,torch]'."""
+    return "." + (f"[{','.join(extras)}]" if extras else "")
+
+
+def extra_requirements(extra: str, pyproject: str | None = None) -> list[str]:
+    """The requirements of one of pyproject's optional-dependencies (tomllib is 3.11+ only).
+
+    >>> extra_requirements("torch", 'torch = ["torch==2.13.0"]')
+    ['torch==2.13.0']
+    """
+    text = pyproject if pyproject is not None else (REPO / "pyproject.toml").read_text()
+    match = re.search(rf"^{re.escape(extra)}\s*=\s*\[(.*?)\]", text, flags=re.M | re.S)
+    if match is None:
+        raise SetupError(f"pyproject.toml has no optional dependency {extra!r}")
+    body = re.sub(r"#[^\n]*", "", match.group(1))
+    return re.findall(r'"([^"]+)"', body)
+
+
+def pip_command(python: Path, progress: bool = False) -> list[str]:
+    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
+    return cmd if progress else [*cmd, "--progress-bar", "off"]
+
+
+def install_with_pip(
+    python: Path, extras: tuple[str, ...], pins: tuple[str, ...], log, progress: bool = False
+) -> bool:
+    """pip installs the course with `extras` and `pins`, as ``make`` always could."""
+    return (
+        run_logged([*pip_command(python, progress), "-e", editable_spec(extras), *pins], log) == 0
+    )
+
+
+def pip_choice(python: Path, requirements: list[str], log) -> list[str] | None:
+    """The file pip would install for each requirement (its own configuration applied, the
+    requirement's dependencies left out), as ``name @ url``; None if pip cannot say."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        cmd = [*pip_command(python), "--quiet", "--dry-run", "--no-deps", "--report", str(report)]
+        if run_logged([*cmd, *requirements], log) != 0:
+            return None
+        try:
+            chosen = json.loads(report.read_text())["install"]
+            return [f"{i['metadata']['name']} @ {i['download_info']['url']}" for i in chosen]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def install_with_uv(
+    python: Path, extras: tuple[str, ...], pins: tuple[str, ...], log, progress: bool = False
+) -> bool:
+    """pip installs uv; pip chooses the files of PIP_EXTRAS' requirements; uv installs the course
+    with the other extras, `pins` and exactly those files, resolving everything else itself."""
+    if run_logged([*pip_command(python, progress), "--quiet", UV_REQUIREMENT], log) != 0:
+        return False
+    by_pip = [e for e in extras if e in PIP_EXTRAS]
+    chosen: list[str] = []
+    if by_pip:
+        choice = pip_choice(python, [r for e in by_pip for r in extra_requirements(e)], log)
+        if choice is None:
+            return False
+        chosen = choice
+    by_uv = tuple(e for e in extras if e not in PIP_EXTRAS)
+    uv = [str(python), "-m", "uv", "pip", "install", "--python", str(python), "--compile-bytecode"]
+    # byte-compiled (as pip does by default): with PYTHONDONTWRITEBYTECODE set (as on some
+    # machines) nothing would ever be cached, and every kernel start would compile IPython and
+    # numpy from source
+    return run_logged([*uv, "-e", editable_spec(by_uv), *pins, *chosen], log) == 0
+
+
+def chosen_installer(environ: dict[str, str] | None = None) -> str:
+    """'uv' (the default) or 'pip' (RNNCOURSE_INSTALLER=pip)."""
+    name = (environ if environ is not None else os.environ).get("RNNCOURSE_INSTALLER", "uv")
+    if name not in ("uv", "pip"):
+        raise SetupError(f"RNNCOURSE_INSTALLER must be 'uv' or 'pip', not {name!r}")
+    return name
+
+
+def run_logged(cmd: list[str], log) -> int:
+    """Run `cmd` in the repo, its output to the terminal (log None) or to the open file `log`."""
+    if log is None:
+        return subprocess.run(cmd, cwd=REPO).returncode
+    log.write(f"$ {' '.join(cmd)}\n")
+    log.flush()
+    start = time.monotonic()
+    rc = subprocess.run(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT).returncode
+    log.write(f"(exit code {rc}, {time.monotonic() - start:.0f} s)\n")
+    log.flush()
+    return rc
+
+
 def ensure_env(
-    venv: Path, extras: tuple[str, ...] = (), pins: tuple[str, ...] = (), label: str = ""
+    venv: Path,
+    extras: tuple[str, ...] = (),
+    pins: tuple[str, ...] = (),
+    label: str = "",
+    log=None,
 ) -> Path:
-    """Create `venv` if needed and install the course (with `extras`, `pins`) if its stamp changed."""
+    """Create `venv` if needed and install the course (with `extras`, `pins`) if its stamp changed.
+
+    The installers' output goes to the terminal, or to the open file `log` (see ensure_envs).
+    """
     python = venv_python(venv)
     ver = python_version(python) if python.exists() else None
     if ver is None:
@@ -146,18 +259,24 @@ def ensure_env(
         say(f"{venv.name}/ is up to date{label} (Python {ver})")
         return python
     extras = tuple(sorted(set(extras) | set(have)))  # never drop extras installed earlier
-    spec = "." + (f"[{','.join(extras)}]" if extras else "")
-    # keep pip's byte-compilation: with PYTHONDONTWRITEBYTECODE set (as on some machines) nothing
-    # would ever be cached, and every kernel start would compile IPython and numpy from source
-    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
-    if not sys.stdout.isatty():
-        cmd += ["--progress-bar", "off"]
-    cmd += ["-e", spec, *pins]
-    say(f"installing into {venv.name}/{label}: pip install -e '{spec}' {' '.join(pins)}".rstrip())
-    say("(the first time this downloads packages and takes a few minutes)")
+    installer = chosen_installer()
+    say(
+        f"installing into {venv.name}/{label}: {editable_spec(extras)} {' '.join(pins)}".rstrip()
+        + f" (with {installer})"
+    )
+    say("(the first time this downloads packages and takes a minute or more)")
     start = time.monotonic()
-    if subprocess.run(cmd, cwd=REPO).returncode != 0:
-        raise SetupError(f"pip install failed in {venv.name}/ (see pip's messages above)")
+    progress = log is None and sys.stdout.isatty()
+    install = install_with_uv if installer == "uv" else install_with_pip
+    ok = install(python, extras, pins, log, progress)
+    if not ok and installer == "uv":
+        say(f"installing into {venv.name}/ with uv failed: installing with pip alone instead")
+        ok = install_with_pip(python, extras, pins, log, progress)
+    if not ok:
+        where = "above" if log is None else f"in {log.name}"
+        raise SetupError(
+            f"installing into {venv.name}/ failed (see the installer's messages {where})"
+        )
     (venv / STAMP_NAME).write_text(
         json.dumps(
             {"key": stamp_key(ver, extras, pins), "extras": list(extras), "pins": list(pins)}
@@ -165,6 +284,47 @@ def ensure_env(
     )
     say(f"{venv.name}/ ready in {time.monotonic() - start:.0f} s")
     return python
+
+
+def ensure_envs(requests: list[dict]) -> list[Path]:
+    """`ensure_env` for each request (its keyword arguments) at the same time, one thread each.
+
+    Each installation's output is written to INSTALL_LOGS and printed whole when it ends, so
+    that the outputs never interleave. Returns the Pythons in order; the first error is raised
+    once all have ended."""
+    if len(requests) == 1:
+        return [ensure_env(**requests[0])]
+    results: list[Path | None] = [None] * len(requests)
+    errors: list[BaseException | None] = [None] * len(requests)
+    lock = threading.Lock()
+
+    def work(i: int, request: dict) -> None:
+        venv = request["venv"]
+        log_path = INSTALL_LOGS / f"{venv.name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(log_path, "w") as log:
+                results[i] = ensure_env(**request, log=log)
+        except BaseException as exc:  # reported in the main thread
+            errors[i] = exc
+        text = log_path.read_text(errors="replace") if log_path.exists() else ""
+        with lock:
+            if text.strip():
+                print(f"---- output of the installation into {venv.name}/ ----", flush=True)
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+                print(f"---- end of the installation into {venv.name}/ ----", flush=True)
+
+    threads = [
+        threading.Thread(target=work, args=(i, r), daemon=True) for i, r in enumerate(requests)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
+    return [p for p in results if p is not None]
 
 
 def oldest_numpy(version_info: tuple[int, int] | None = None) -> str | None:
@@ -338,11 +498,32 @@ def numpy_version(python: Path) -> str:
 NBVAL_CELL_TIMEOUT = 300  # seconds
 
 
-def test(args: argparse.Namespace) -> int:
+def environments_for_test() -> list[dict]:
+    """What ``make test`` (and ``setup --test``) sets up: .venv with the test tools and torch, and
+    .venv-oldest with the oldest supported numpy, unless skipped or unknown (then it says why)."""
+    requests = [dict(venv=VENV, extras=TEST_EXTRAS, label=" (with test tools and torch)")]
+    pin = oldest_numpy()
+    if os.environ.get("RNNCOURSE_SKIP_OLDEST", "") not in ("", "0"):
+        say("RNNCOURSE_SKIP_OLDEST is set: skipping the unit tests against the oldest numpy")
+    elif pin is None:
+        say(
+            f"no oldest numpy is known for Python {sys.version_info[0]}.{sys.version_info[1]}: "
+            "add it to OLDEST_NUMPY in tools/bootstrap.py; skipping that run"
+        )
+    else:
+        requests.append(
+            dict(
+                venv=VENV_OLDEST, extras=("test",), pins=(f"numpy=={pin}",), label=f" (numpy {pin})"
+            )
+        )
+    return requests
+
+
+def run_tests(args: argparse.Namespace) -> int:
     env = dict(os.environ, **THREAD_ENV, PYTHONHASHSEED="0")
     steps: list[tuple[str, int, dict[str, int], float]] = []
 
-    python = ensure_env(VENV, TEST_EXTRAS, label=" (with test tools and torch)")
+    python, *oldest = ensure_envs(environments_for_test())
     suite = [
         "-n",
         "2",
@@ -362,16 +543,7 @@ def test(args: argparse.Namespace) -> int:
     rc, counts, secs = run_pytest(python, suite + list(args.pytest_args), env)
     steps.append((f"tests and notebooks, numpy {numpy_version(python)} (.venv)", rc, counts, secs))
 
-    pin = oldest_numpy()
-    if os.environ.get("RNNCOURSE_SKIP_OLDEST", "") not in ("", "0"):
-        say("RNNCOURSE_SKIP_OLDEST is set: skipping the unit tests against the oldest numpy")
-    elif pin is None:
-        say(
-            f"no oldest numpy is known for Python {sys.version_info[0]}.{sys.version_info[1]}: "
-            "add it to OLDEST_NUMPY in tools/bootstrap.py; skipping that run"
-        )
-    else:
-        old = ensure_env(VENV_OLDEST, ("test",), (f"numpy=={pin}",), label=f" (numpy {pin})")
+    for old in oldest:
         # the unit tests only: notebooks, browser and torch comparisons ran above
         old_env = dict(env, RNNCOURSE_REQUIRE_ALL="0")
         unit = [
@@ -410,10 +582,7 @@ def test(args: argparse.Namespace) -> int:
 
 def setup(args: argparse.Namespace) -> int:
     if args.test:
-        ensure_env(VENV, TEST_EXTRAS, label=" (with test tools and torch)")
-        pin = oldest_numpy()
-        if pin:
-            ensure_env(VENV_OLDEST, ("test",), (f"numpy=={pin}",), label=f" (numpy {pin})")
+        ensure_envs(environments_for_test())
     else:
         ensure_env(VENV)
     return 0
@@ -439,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     p_setup.add_argument("--test", action="store_true", help="also the test environments")
     args = parser.parse_args(argv)
     try:
-        return {"lab": lab, "test": test, "setup": setup}[args.command](args)
+        return {"lab": lab, "test": run_tests, "setup": setup}[args.command](args)
     except SetupError as exc:
         print(f"\n[rnncourse] ERROR: {exc}", file=sys.stderr)
         return 1
