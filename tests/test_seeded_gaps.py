@@ -158,4 +158,5 @@ def test_report_ticks_only_the_groups_that_passed():
     report = grade_function(rnn_step_forward)
     assert not report.passed
     states = {group: state for group, _, state in report.groups}
-    assert states == {"float64": "passed", "float32": "failed"}, report.groups
+    assert states.pop("float32") == "failed", report.groups
+    assert states and set(states.values()) == {"passed"}, report.groups  # float64 groups
