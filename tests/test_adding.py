@@ -228,6 +228,15 @@ def test_committed_grid_loads_and_is_complete(path):
 
 
 @pytest.mark.skipif(not GRID.exists(), reason="results/adding_grid.csv not committed yet")
+def test_adding_config_defaults_are_the_committed_grids_settings():
+    from dataclasses import asdict
+
+    meta = json.loads(GRID.with_suffix(".json").read_text())
+    assert asdict(AddingConfig()) == meta["config"]
+    assert meta["command"] == "python -m rnncourse.experiments.adding --jobs 2"  # the defaults
+
+
+@pytest.mark.skipif(not GRID.exists(), reason="results/adding_grid.csv not committed yet")
 def test_lesson_8_quotes_the_committed_grid():
     lesson = REPO / "notebooks" / "08_gru.ipynb"
     if not lesson.exists():
