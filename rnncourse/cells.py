@@ -16,7 +16,7 @@ P projection (LSTM only; then h is (N, P) and c is (N, H)).
     state_names               ("h",) or ("h", "c")
     param_shapes(D, H, **o)   {parameter name: shape}, in the order ``init`` draws them
     init(D, H, rng, *, dtype, **o) -> params
-                              PyTorch's initialisation; options ``o``, listed
+                              PyTorch's initialisation (see below); options ``o``, listed
                               in ``init_options``: the LSTM's ``P`` and ``forget_bias``
     zero_state(params, N)     the all-zero state
     state_size(params)        the size of h (what an output layer reads)
@@ -46,16 +46,27 @@ P projection (LSTM only; then h is (N, P) and c is (N, H)).
 A ``state`` argument may also be a bare array h0: the other components then start at zero
 (``CELLS["lstm"].forward(p, x, h0)`` starts from c0 = 0).
 
+**Initialisation, one for every cell: PyTorch's.** Every weight and bias is uniform in
+[-1/sqrt(H), 1/sqrt(H)], as in ``torch.nn.RNN/LSTM/GRU``. PyTorch keeps two biases, b_ih and
+b_hh; the cells with one bias (RNN ``b_h``, LSTM ``b``) store their SUM, two uniform draws
+added, so that the bias is distributed as PyTorch's effective bias. The GRU keeps both (its
+reset gate multiplies ``W_hn h + b_hn``). ``init_rnn``, ``init_lstm`` and ``init_gru`` do
+this through ``rnncourse.initialization``, where the rule is written once. ``forget_bias`` is
+an explicit LSTM option that overwrites the forget-gate block after the draw.
+
 How to add a cell
 -----------------
 Write its pure step and sequence functions in a module of their own (numpy only), then one
-entry here: a ``Cell`` whose functions adapt them to the signatures above, and a test in
+entry in ``CELLS``: a ``Cell`` whose ``run_forward``, ``run_backward`` and
+``run_step_backward`` adapt them to the signatures above (they receive the state as a tuple;
+the methods ``forward``, ``backward`` and ``step_backward`` normalise it first), its
+``TorchLayout`` if PyTorch has the layer, and a test in
 ``tests/test_cells.py`` (the registry tests are parametrised over ``CELLS``: chunked forward and
 backward equal one-shot, a numerical gradient check, the zero state, the init bounds).
 Variants that change the computation, not the parameters, are separate entries made by a
 factory, as ``_gru_cell(reset_after)`` makes "gru" and "gru-cho" (a ReLU RNN would be
-``_rnn_cell(nonlinearity="relu")``, registered as "rnn-relu", with ``torch_kwargs``
-``{"nonlinearity": "relu"}``). Initialisation options (``forget_bias``; later an orthogonal or
+``_rnn_cell(nonlinearity="relu")``, registered as "rnn-relu", whose ``TorchLayout`` has
+``kwargs={"nonlinearity": "relu"}``; ``torch_interop`` checks a module's options against it). Initialisation options (``forget_bias``; later an orthogonal or
 identity ``W_hh``) are keyword options of ``init``. Layers built *from* cells (stacked,
 bidirectional, dropout between layers) compose ``forward``/``backward``: a layer's h is the
 next layer's x, ``dx`` is the gradient the layer below receives, and the state in and out

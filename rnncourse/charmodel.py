@@ -40,6 +40,7 @@ from rnncourse.cells import Cell, State, cell_of, get_cell
 from rnncourse.datasets import Vocab, load_code_corpus, train_val_split
 from rnncourse.layers import output_backward, output_forward
 from rnncourse.losses import log_softmax, softmax_cross_entropy
+from rnncourse.models import init_model
 
 __all__ = [
     "WEIGHTS",
@@ -80,17 +81,14 @@ def _cell(params: Params, cell: str | None) -> Cell:
 def init_charlm(
     cell: str, V: int, H: int, rng: np.random.Generator, dtype: type = np.float32
 ) -> Params:
-    """A cell with V inputs and H units and an output layer to V scores: one-hot characters
-    in, scores for the next one out. Every array uniform in [-1/sqrt(H), 1/sqrt(H)].
+    """``init_model`` with D = K = V: one-hot characters in, scores for the next one out.
+    PyTorch's initialisation, the registry's (``rnncourse.cells``), then the output layer's.
 
     >>> p = init_charlm("lstm", V=5, H=3, rng=np.random.default_rng(0))
     >>> {k: v.shape for k, v in p.items()}
     {'W_ih': (12, 5), 'W_hh': (12, 3), 'b': (12,), 'W_hy': (5, 3), 'b_y': (5,)}
     """
-    shapes = dict(get_cell(cell).param_shapes(V, H))
-    shapes.update({"W_hy": (V, H), "b_y": (V,)})
-    k = 1.0 / np.sqrt(H)
-    return {n: rng.uniform(-k, k, size=s).astype(dtype) for n, s in shapes.items()}
+    return init_model(cell, V, H, V, rng, dtype=dtype)
 
 
 def _onehot(ids: np.ndarray, V: int, dtype) -> np.ndarray:
@@ -115,7 +113,7 @@ def charlm_loss(
     >>> ids = rng.integers(0, 4, size=(2, 6))
     >>> loss, grads, state = charlm_loss(p, ids[:, :-1], ids[:, 1:], CELLS["rnn"].zero_state(p, 2))
     >>> f"{loss:.3f}", state[0].shape
-    ('1.360', (2, 3))
+    ('1.529', (2, 3))
     """
     c = _cell(params, cell)
     V = params["W_hy"].shape[0]

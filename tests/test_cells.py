@@ -134,6 +134,27 @@ def test_a_bare_h0_starts_the_other_components_at_zero():
         cell.forward(p, x, (state0[0],))
 
 
+@pytest.mark.parametrize("name", list(CELLS))
+def test_init_is_within_pytorchs_bounds(name):
+    """Every weight uniform in [-k, k], k = 1/sqrt(H); a single bias (RNN b_h, LSTM b) is the
+    sum of PyTorch's two biases, so within [-2k, 2k]."""
+    H_ = 256
+    k = 1.0 / np.sqrt(H_)
+    cell = CELLS[name]
+    p = cell.init(20, H_, np.random.default_rng(0))
+    single = cell.torch.bias if cell.torch else None
+    for n, v in p.items():
+        bound = 2 * k if n == single else k
+        assert np.abs(v).max() <= bound, n
+        assert np.abs(v).max() > 0.9 * bound, n  # the whole range is used
+        if n != single:  # uniform in [-k, k]: mean 0, variance k^2 / 3
+            assert abs(v.mean()) < 0.1 * k and v.var() == pytest.approx(k * k / 3, rel=0.1)
+    if single is not None:  # the sum of two uniforms: variance 2 k^2 / 3
+        assert p[single].var() == pytest.approx(2 * k * k / 3, rel=0.35)
+    q = cell.init(20, H_, np.random.default_rng(0), dtype=np.float32)
+    assert all(v.dtype == np.float32 for v in q.values())
+
+
 def test_forget_bias_is_an_explicit_lstm_option():
     p = CELLS["lstm"].init(3, 4, np.random.default_rng(0), forget_bias=1.0)
     assert p["b"][4:8].tolist() == [1.0] * 4

@@ -36,6 +36,7 @@ from rnncourse.charmodel import (
     sample,
     save_pretrained,
 )
+from rnncourse.models import init_model
 
 __all__ = [
     "WEIGHTS",
@@ -66,10 +67,8 @@ Params = dict[str, np.ndarray]
 def init_params(
     cell: str, D: int, H: int, K: int, rng: np.random.Generator, dtype: type = np.float64
 ) -> Params:
-    """Deprecated, use ``rnncourse.models.init_model(cell, D, H, K, rng, dtype=dtype)``.
-
-    A cell with D inputs and H units, and an output layer to K outputs, initialised as
-    PyTorch does: every array uniform in [-1/sqrt(H), 1/sqrt(H)].
+    """Deprecated, use ``rnncourse.models.init_model(cell, D, H, K, rng, dtype=dtype)``,
+    which this calls.
 
     >>> p = init_params("lstm", D=5, H=3, K=2, rng=np.random.default_rng(0))
     >>> {k: v.shape for k, v in p.items()}
@@ -77,10 +76,7 @@ def init_params(
     """
     if cell not in ("rnn", "lstm", "gru"):
         raise ValueError(f"cell must be one of ['gru', 'lstm', 'rnn'], got {cell!r}")
-    shapes = dict(get_cell(cell).param_shapes(D, H))
-    shapes.update({"W_hy": (K, H), "b_y": (K,)})
-    k = 1.0 / np.sqrt(H)
-    return {n: rng.uniform(-k, k, size=s).astype(dtype) for n, s in shapes.items()}
+    return init_model(cell, D, H, K, rng, dtype=dtype)
 
 
 def zero_state(params: Params, N: int) -> State:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnncourse.cells import cell_of, get_cell
-from rnncourse.experiments.charlm import init_params
 from rnncourse.layers import output_backward, output_forward
 from rnncourse.losses import softmax_cross_entropy
+from rnncourse.models import init_model
 
 __all__ = [
     "CLASS_NAMES",
@@ -112,7 +112,7 @@ def train_classifier(
     from rnncourse.models import train
     from rnncourse.optim import Adam
 
-    params = init_params(config.cell, 1, config.H, 3, np.random.default_rng(config.seed))
+    params = init_model(config.cell, 1, config.H, 3, np.random.default_rng(config.seed))
 
     def step_fn(p: Params, i: int) -> tuple[float, Params]:
         x, labels = chirp_signals(config.N, config.T, data_rng)

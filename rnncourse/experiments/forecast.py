@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnncourse.cells import cell_of, get_cell
-from rnncourse.experiments.charlm import init_params
 from rnncourse.layers import output_backward, output_forward
 from rnncourse.losses import mse_loss
+from rnncourse.models import init_model
 
 __all__ = [
     "ForecastConfig",
@@ -141,7 +141,7 @@ def train_forecaster(
 
     rng = np.random.default_rng(config.seed)
     z, _, _ = _standardise(train)
-    params = init_params(config.cell, 1, config.H, 1, rng)
+    params = init_model(config.cell, 1, config.H, 1, rng)
     starts_max = len(z) - config.T - 1
     if starts_max < 1:
         raise ValueError(f"training series too short for windows of T = {config.T}")
