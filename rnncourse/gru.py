@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse.initialization import uniform_init
 from rnncourse.lstm import _check_shapes, _split, _sum_over_rows, _tanh_into, sigmoid
 
 __all__ = [
@@ -418,7 +419,8 @@ def init_gru(
     *,
     dtype: type = np.float64,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """PyTorch's default initialisation: every entry uniform in [-1/sqrt(H), 1/sqrt(H)].
+    """PyTorch's initialisation (``rnncourse.initialization``): every entry uniform in
+    [-1/sqrt(H), 1/sqrt(H)]; both of PyTorch's biases are kept.
 
     Returns:
         (W_ih (3H, D), W_hh (3H, H), b_ih (3H,), b_hh (3H,))
@@ -426,7 +428,6 @@ def init_gru(
     >>> [a.shape for a in init_gru(3, 4, np.random.default_rng(0))]
     [(12, 3), (12, 4), (12,), (12,)]
     """
-    k = 1.0 / np.sqrt(H)
     shapes = [(3 * H, D), (3 * H, H), (3 * H,), (3 * H,)]
-    W_ih, W_hh, b_ih, b_hh = (rng.uniform(-k, k, size=s).astype(dtype) for s in shapes)
+    W_ih, W_hh, b_ih, b_hh = (uniform_init(rng, s, H).astype(dtype) for s in shapes)
     return W_ih, W_hh, b_ih, b_hh

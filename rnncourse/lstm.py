@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse.initialization import summed_bias, uniform_init
 from rnncourse.rnn import _tanh_into  # tanh from exp, for the sequence functions
 
 __all__ = [
@@ -459,7 +460,8 @@ def init_lstm(
     forget_bias: float | None = None,
     dtype: type = np.float64,
 ) -> tuple[np.ndarray, ...]:
-    """PyTorch's default initialisation, with an optional forget-gate bias.
+    """PyTorch's initialisation (``rnncourse.initialization``), with an optional forget-gate
+    bias.
 
     Every weight is uniform in [-1/sqrt(H), 1/sqrt(H)] as in ``torch.nn.LSTM``. PyTorch has
     two biases, each drawn that way; ``b`` is their sum, so it is distributed as PyTorch's
@@ -486,13 +488,12 @@ def init_lstm(
     """
     if P is not None and not 0 < P < H:
         raise ValueError(f"the projection size P must satisfy 0 < P < H = {H}, got {P}")
-    k = 1.0 / np.sqrt(H)
-    W_ih = rng.uniform(-k, k, size=(4 * H, D))
-    W_hh = rng.uniform(-k, k, size=(4 * H, H if P is None else P))
-    b = rng.uniform(-k, k, size=4 * H) + rng.uniform(-k, k, size=4 * H)  # b_ih + b_hh
+    W_ih = uniform_init(rng, (4 * H, D), H)
+    W_hh = uniform_init(rng, (4 * H, H if P is None else P), H)
+    b = summed_bias(rng, 4 * H, H)  # b_ih + b_hh
     if forget_bias is not None:
         b[H : 2 * H] = forget_bias
     out = [W_ih, W_hh, b]
     if P is not None:
-        out.append(rng.uniform(-k, k, size=(P, H)))
+        out.append(uniform_init(rng, (P, H), H))
     return tuple(a.astype(dtype) for a in out)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse.initialization import summed_bias, uniform_init
+
 __all__ = [
     "init_rnn",
     "rnn_backward",
@@ -231,13 +233,17 @@ def init_rnn(
     *,
     dtype: type = np.float64,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """PyTorch's default initialisation: every entry uniform in [-1/sqrt(H), 1/sqrt(H)].
+    """PyTorch's initialisation (``rnncourse.initialization``): the weights uniform in
+    [-1/sqrt(H), 1/sqrt(H)]; the one bias ``b_h`` is PyTorch's b_ih + b_hh, the sum of two
+    such draws, so it is distributed as the bias ``torch.nn.RNN`` adds.
 
     Returns:
         (W_xh (H, D), W_hh (H, H), b_h (H,))
+
+    >>> [a.shape for a in init_rnn(3, 4, np.random.default_rng(0))]
+    [(4, 3), (4, 4), (4,)]
     """
-    k = 1.0 / np.sqrt(H)
-    W_xh = rng.uniform(-k, k, size=(H, D)).astype(dtype)
-    W_hh = rng.uniform(-k, k, size=(H, H)).astype(dtype)
-    b_h = rng.uniform(-k, k, size=H).astype(dtype)
-    return W_xh, W_hh, b_h
+    W_xh = uniform_init(rng, (H, D), H)
+    W_hh = uniform_init(rng, (H, H), H)
+    b_h = summed_bias(rng, H, H)  # b_ih + b_hh
+    return W_xh.astype(dtype), W_hh.astype(dtype), b_h.astype(dtype)

@@ -40,10 +40,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from rnncourse.cells import CELLS, TorchLayout, cell_of
+
 __all__ = ["from_torch", "to_state_dict", "to_torch"]
 
-CELL_KINDS = {"rnn": 1, "gru": 3, "lstm": 4}  # blocks stacked in W_ih
-_TORCH_CLASSES = {"RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
+# every cell of the registry that PyTorch has, and its layout (rnncourse.cells.TorchLayout)
+_LAYOUTS: dict[str, TorchLayout] = {n: c.torch for n, c in CELLS.items() if c.torch is not None}
+CELL_KINDS = {n: t.blocks for n, t in _LAYOUTS.items()}  # blocks stacked in W_ih
+_TORCH_CLASSES = {t.module: n for n, t in _LAYOUTS.items()}
 _KNOWN = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0"}
 
 
@@ -67,11 +71,14 @@ def _check_module(module: object) -> str:
         )
     if getattr(module, "bidirectional", False):
         raise ValueError(f"bidirectional {name} is not supported (only one direction)")
-    if getattr(module, "nonlinearity", "tanh") != "tanh":
-        raise ValueError(
-            f"the package's RNN uses tanh; this RNN has nonlinearity={module.nonlinearity!r}"
-        )
-    return _TORCH_CLASSES[name]
+    cell = _TORCH_CLASSES[name]
+    for option, value in _LAYOUTS[cell].kwargs.items():
+        if getattr(module, option, value) != value:
+            raise ValueError(
+                f"the package's {cell} has {option}={value!r}; this {name} has "
+                f"{option}={getattr(module, option)!r}"
+            )
+    return cell
 
 
 def from_torch(
@@ -136,7 +143,8 @@ def from_torch(
     if rows % k:
         raise ValueError(f"weight_ih_l0 has {rows} rows: not a multiple of {k}, so not a {cell}")
     H = rows // k
-    if "weight_hr_l0" in a and cell != "lstm":
+    layout = _LAYOUTS[cell]
+    if "weight_hr_l0" in a and layout.projection is None:
         raise ValueError("weight_hr_l0 (proj_size) exists only in an LSTM")
     H_in = a["weight_hr_l0"].shape[0] if "weight_hr_l0" in a else H
     if W_hh.shape != (rows, H_in):
@@ -146,27 +154,22 @@ def from_torch(
         )
     zero = np.zeros(rows, dtype=W_ih.dtype)
     b_ih, b_hh = a.get("bias_ih_l0", zero), a.get("bias_hh_l0", zero)
-    if cell == "rnn":
-        p = {"W_xh": W_ih, "W_hh": W_hh, "b_h": b_ih + b_hh}
-    elif cell == "lstm":
-        p = {"W_ih": W_ih, "W_hh": W_hh, "b": b_ih + b_hh}
-        if "weight_hr_l0" in a:
-            p["W_hr"] = a["weight_hr_l0"]
+    p = {layout.weight_ih: W_ih, layout.weight_hh: W_hh}
+    if layout.bias is not None:  # one bias: what the layer adds, bias_ih + bias_hh
+        p[layout.bias] = b_ih + b_hh
     else:
-        p = {"W_ih": W_ih, "W_hh": W_hh, "b_ih": b_ih.copy(), "b_hh": b_hh.copy()}
+        p[layout.biases[0]], p[layout.biases[1]] = b_ih.copy(), b_hh.copy()
+    if "weight_hr_l0" in a:
+        p[layout.projection] = a["weight_hr_l0"]
     if dtype is not None:
         p = {name: v.astype(dtype) for name, v in p.items()}
     return p
 
 
-def _infer_cell(params: Mapping[str, np.ndarray]) -> str:
-    if "W_xh" in params:
-        return "rnn"
-    if "b_ih" in params:
-        return "gru"
-    if "b" in params:
-        return "lstm"
-    raise ValueError(f"cannot tell the cell from the keys {sorted(params)}")
+def _layout(cell: str) -> TorchLayout:
+    if cell not in _LAYOUTS:
+        raise ValueError(f"cell must be one of {sorted(CELL_KINDS)}, got {cell!r}")
+    return _LAYOUTS[cell]
 
 
 def to_state_dict(
@@ -190,27 +193,23 @@ def to_state_dict(
     >>> sorted(sd), sd["bias_hh_l0"]
     (['bias_hh_l0', 'bias_ih_l0', 'weight_hh_l0', 'weight_ih_l0'], array([0., 0.]))
     """
-    cell = cell or _infer_cell(params)
-    if cell == "rnn":
-        names = ("W_xh", "W_hh", "b_h", None)
-    elif cell == "lstm":
-        names = ("W_ih", "W_hh", "b", None)
-    elif cell == "gru":
-        names = ("W_ih", "W_hh", "b_ih", "b_hh")
-    else:
-        raise ValueError(f"cell must be one of {sorted(CELL_KINDS)}, got {cell!r}")
-    missing_keys = [n for n in names if n is not None and n not in params]
+    cell = cell or cell_of(params).name
+    layout = _layout(cell)
+    missing_keys = [n for n in layout.names if n not in params]
     if missing_keys:
         raise KeyError(f"a {cell} needs {missing_keys}; got {sorted(params)}")
-    w_ih, w_hh, b1, b2 = names
     sd = {
-        "weight_ih_l0": np.array(params[w_ih]),
-        "weight_hh_l0": np.array(params[w_hh]),
-        "bias_ih_l0": np.array(params[b1]),
-        "bias_hh_l0": np.array(params[b2]) if b2 else np.zeros_like(params[b1]),
+        "weight_ih_l0": np.array(params[layout.weight_ih]),
+        "weight_hh_l0": np.array(params[layout.weight_hh]),
     }
-    if cell == "lstm" and params.get("W_hr") is not None:
-        sd["weight_hr_l0"] = np.array(params["W_hr"])
+    if layout.bias is not None:  # one bias: written as bias_ih, with bias_hh = 0
+        sd["bias_ih_l0"] = np.array(params[layout.bias])
+        sd["bias_hh_l0"] = np.zeros_like(sd["bias_ih_l0"])
+    else:
+        sd["bias_ih_l0"] = np.array(params[layout.biases[0]])
+        sd["bias_hh_l0"] = np.array(params[layout.biases[1]])
+    if layout.projection is not None and params.get(layout.projection) is not None:
+        sd["weight_hr_l0"] = np.array(params[layout.projection])
     if as_tensors:
         import torch
 
@@ -226,11 +225,12 @@ def to_torch(params: Mapping[str, np.ndarray], cell: str | None = None, **kwargs
     """
     import torch
 
-    cell = cell or _infer_cell(params)
+    cell = cell or cell_of(params).name
+    layout = _layout(cell)
     sd = to_state_dict(params, cell, as_tensors=True)
     W_ih, W_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
-    H = W_ih.shape[0] // CELL_KINDS[cell]
-    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    H = W_ih.shape[0] // layout.blocks
+    cls = getattr(torch.nn, layout.module)
     if "weight_hr_l0" in sd:
         kwargs.setdefault("proj_size", sd["weight_hr_l0"].shape[0])
     module = cls(W_ih.shape[1], H, dtype=W_hh.dtype, **kwargs)

@@ -14,7 +14,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from rnncourse.data import adding_problem
+from rnncourse.tasks import adding_problem
 from rnncourse.experiments.adding import (
     BASELINE_MSE,
     SOLVED_MSE,
@@ -160,6 +160,15 @@ def test_committed_grid_loads_and_is_complete(path):
         assert r["solved"] == (run["solved_at"] is not None)
         if r["solved"]:
             assert run["test_mse"][-1] < SOLVED_MSE
+
+
+@pytest.mark.skipif(not GRID.exists(), reason="results/adding_grid.csv not committed yet")
+def test_adding_config_defaults_are_the_committed_grids_settings():
+    from dataclasses import asdict
+
+    meta = json.loads(GRID.with_suffix(".json").read_text())
+    assert asdict(AddingConfig()) == meta["config"]
+    assert meta["command"] == "python -m rnncourse.experiments.adding --jobs 2"  # the defaults
 
 
 @pytest.mark.skipif(not GRID.exists(), reason="results/adding_grid.csv not committed yet")

@@ -29,7 +29,7 @@ from rnncourse.gradcheck import check_gradients
 CELLS = ["rnn", "lstm", "gru"]
 
 # What lesson 9 quotes (printed by notebooks/09_applications.ipynb from the shipped weights).
-QUOTED_VAL_BITS = "2.3433"
+QUOTED_VAL_BITS = "2.3314"
 QUOTED_UNIGRAM_BITS = "4.5840"
 
 

@@ -71,16 +71,17 @@ def test_lesson4_shared_rnn_generalises_and_window_mlp_does_not():
         assert rnn_unseen == 1.0
         assert mlp_unseen < 0.3
     assert r["params"] == {"rnn": 563, "mlp": 9296}
-    assert f"{rows[(16, False)][1]:.1%}" == "24.6%"  # quoted in the lesson
+    assert f"{rows[(16, False)][1]:.1%}" == "23.3%"  # quoted in the lesson
 
 
 def test_lesson3_numbers():
-    """Lesson 3 prints 100.0% for both tasks from seed 0 (and 50.7% for the majority label)."""
+    """Lesson 3 prints 100.0% for the echo and 99.5% for the vote from seed 0 (and 50.7% for
+    the majority label)."""
     from rnncourse.experiments.output_tasks import train_task
 
     echo = train_task("echo", seed=0, T=9, K=4, H=16, steps=300)
     vote = train_task("majority", seed=0, T=9, H=16, steps=300)
-    assert f"{echo['accuracy']:.1%}" == "100.0%" and f"{vote['accuracy']:.1%}" == "100.0%"
+    assert f"{echo['accuracy']:.1%}" == "100.0%" and f"{vote['accuracy']:.1%}" == "99.5%"
     assert f"{vote['chance']:.1%}" == "50.7%"
     assert echo["loss"][-1] < 0.1 * echo["loss"][0]
     with pytest.raises(ValueError):

@@ -67,7 +67,9 @@ def test_forecast_loss_gradients(cell):
     def backward(dout, out):
         return {k: g * dout for k, g in forecast_loss(params, x, y)[1].items()}
 
-    report = check_gradients(forward, backward, params, rng=rng)
+    # eps = 1e-5: at 1e-6 the finite differences' rounding (not the gradient) reaches 1e-7 on
+    # the LSTM's small W_hh gradients; 1e-5 is ten times more accurate for every cell
+    report = check_gradients(forward, backward, params, rng=rng, eps=1e-5)
     assert report.ok(1e-7), str(report)
 
 

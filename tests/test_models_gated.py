@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnncourse.data import adding_problem
+from rnncourse.tasks import adding_problem
 from rnncourse.gradcheck import check_gradients
 from rnncourse.models import count_params, init_model, model_forward, model_loss, train
 from rnncourse.optim import Adam

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rnncourse.data import adding_problem
+from rnncourse.tasks import adding_problem
 from rnncourse.lstm import init_lstm, lstm_forward, lstm_step_forward
 from rnncourse.widgets.gates import gate_inspector, lstm_gate_traces, plot_gate_traces, rank_units
 

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncourse.experiments.charlm import cell_backward, cell_forward, init_params, zero_state
+from rnncourse.cells import cell_of, get_cell
 from rnncourse.layers import output_backward, output_forward
 from rnncourse.losses import softmax_cross_entropy
+from rnncourse.models import init_model
 
 __all__ = [
     "CLASS_NAMES",
@@ -53,27 +54,32 @@ class ClassifyConfig:
     seed: int = 0
 
 
-def classify_loss(params: Params, x: np.ndarray, labels: np.ndarray) -> tuple[float, Params]:
+def classify_loss(
+    params: Params, x: np.ndarray, labels: np.ndarray, *, cell: str | None = None
+) -> tuple[float, Params]:
     """Cross-entropy of the class scores read from h_T, and the gradients.
 
     Args:
         x: signals, (N, T, D); labels: (N,) int in [0, K).
+        cell: the cell's name in ``rnncourse.cells.CELLS`` (default: told by the parameters).
     """
-    state = zero_state(params, x.shape[0])
-    h, aux = cell_forward(params, x, state)  # (N, T, H)
+    c = get_cell(cell) if cell is not None else cell_of(params)
+    state = c.zero_state(params, x.shape[0])
+    h, cache = c.forward(params, x, state)  # (N, T, H)
     y = output_forward(h[:, -1], params["W_hy"], params["b_y"])  # (N, K)
     loss, dy = softmax_cross_entropy(y, labels)
     dh_T, dW_hy, db_y = output_backward(dy, h[:, -1], params["W_hy"])
     dh = np.zeros_like(h)
     dh[:, -1] = dh_T  # only the last step has an output
-    grads = cell_backward(params, dh, x, state, h, aux)
+    _, _, grads = c.backward(params, x, state, h, cache, dh)
     grads["W_hy"], grads["b_y"] = dW_hy, db_y
     return loss, grads
 
 
-def predict(params: Params, x: np.ndarray) -> np.ndarray:
+def predict(params: Params, x: np.ndarray, *, cell: str | None = None) -> np.ndarray:
     """Predicted classes (N,) for signals x (N, T, D)."""
-    h, _ = cell_forward(params, x, zero_state(params, x.shape[0]))
+    c = get_cell(cell) if cell is not None else cell_of(params)
+    h, _ = c.forward(params, x, c.zero_state(params, x.shape[0]))
     return output_forward(h[:, -1], params["W_hy"], params["b_y"]).argmax(axis=-1)
 
 
@@ -106,11 +112,11 @@ def train_classifier(
     from rnncourse.optim import Adam
     from rnncourse.tasks import chirp_signals
 
-    params = init_params(config.cell, 1, config.H, 3, np.random.default_rng(config.seed))
+    params = init_model(config.cell, 1, config.H, 3, np.random.default_rng(config.seed))
 
     def step_fn(p: Params, i: int) -> tuple[float, Params]:
         x, labels = chirp_signals(config.N, config.T, data_rng)
-        return classify_loss(p, x, labels)
+        return classify_loss(p, x, labels, cell=config.cell)
 
     history = train(
         params, step_fn, Adam(lr=config.lr), config.steps,

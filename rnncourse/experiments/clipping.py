@@ -2,9 +2,10 @@
 
 A vanilla RNN (H = 32) predicts the next value of noisy sine waves (T = 40, batches of 16)
 with plain gradient descent, learning rate 0.2, from a Gaussian ``W_hh`` rescaled to spectral
-radius 1.5. With seed 0 one early gradient is large; without clipping the update throws the
+radius 1.5. With seed 1 one early gradient is large; without clipping the update throws the
 weights where gradients are larger still and the loss runs away; with the global norm
-clipped at 1 the same run trains.
+clipped at 1 the same run trains. (Not every seed explodes: with PyTorch's initialisation of
+the other weights, 7 of the seeds 0-11 do within 60 steps, seed 0 does not.)
 
     clipping at the global norm   g <- g * min(1, max_norm / (||g|| + eps))   keeps the direction
     clipping each element         g_i <- min(max(g_i, -c), c)                 changes it
@@ -57,7 +58,7 @@ def exploding_run(
     clip: float | None,
     *,
     steps: int = 100,
-    seed: int = 0,
+    seed: int = 1,
     rho: float = 1.5,
     lr: float = 0.2,
     record: list | None = None,

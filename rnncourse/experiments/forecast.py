@@ -20,15 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncourse.experiments.charlm import (
-    cell_backward,
-    cell_forward,
-    init_params,
-    last_state,
-    zero_state,
-)
+from rnncourse.cells import cell_of, get_cell
 from rnncourse.layers import output_backward, output_forward
 from rnncourse.losses import mse_loss
+from rnncourse.models import init_model
 
 __all__ = [
     "ForecastConfig",
@@ -110,15 +105,19 @@ def ar_forecast(train: np.ndarray, horizon: int, p: int = 24) -> np.ndarray:
     return train[-1] + np.cumsum(d[-horizon:])
 
 
-def forecast_loss(params: Params, x: np.ndarray, targets: np.ndarray) -> tuple[float, Params]:
+def forecast_loss(
+    params: Params, x: np.ndarray, targets: np.ndarray, *, cell: str | None = None
+) -> tuple[float, Params]:
     """Mean squared error of the per-step predictions on windows x (N, T, 1), targets (N, T, 1),
-    each window read from a zero state; and the gradients."""
-    state = zero_state(params, x.shape[0])
-    h, aux = cell_forward(params, x, state)  # (N, T, H)
+    each window read from a zero state; and the gradients. ``cell``: the cell's name in
+    ``rnncourse.cells.CELLS`` (default: told by the parameters)."""
+    c = get_cell(cell) if cell is not None else cell_of(params)
+    state = c.zero_state(params, x.shape[0])
+    h, cache = c.forward(params, x, state)  # (N, T, H)
     y = output_forward(h, params["W_hy"], params["b_y"])  # (N, T, 1)
     loss, dy = mse_loss(y, targets)
     dh, dW_hy, db_y = output_backward(dy, h, params["W_hy"])
-    grads = cell_backward(params, dh, x, state, h, aux)
+    _, _, grads = c.backward(params, x, state, h, cache, dh)
     grads["W_hy"], grads["b_y"] = dW_hy, db_y
     return loss, grads
 
@@ -142,7 +141,7 @@ def train_forecaster(
 
     rng = np.random.default_rng(config.seed)
     z, _, _ = _standardise(train)
-    params = init_params(config.cell, 1, config.H, 1, rng)
+    params = init_model(config.cell, 1, config.H, 1, rng)
     starts_max = len(z) - config.T - 1
     if starts_max < 1:
         raise ValueError(f"training series too short for windows of T = {config.T}")
@@ -150,7 +149,7 @@ def train_forecaster(
 
     def step_fn(p: Params, i: int) -> tuple[float, Params]:
         w = z[rng.integers(0, starts_max + 1, size=config.N)[:, None] + idx]  # (N, T + 1)
-        return forecast_loss(p, w[:, :-1, None], w[:, 1:, None])
+        return forecast_loss(p, w[:, :-1, None], w[:, 1:, None], cell=config.cell)
 
     history = train_loop(
         params, step_fn, Adam(lr=config.lr), config.steps,
@@ -159,17 +158,20 @@ def train_forecaster(
     return params, history
 
 
-def rnn_forecast(params: Params, train: np.ndarray, horizon: int) -> np.ndarray:
+def rnn_forecast(
+    params: Params, train: np.ndarray, horizon: int, *, cell: str | None = None
+) -> np.ndarray:
     """Read the whole training part, then predict one change at a time and feed it back."""
+    c = get_cell(cell) if cell is not None else cell_of(params)
     z, mu, sd = _standardise(train)
-    h, aux = cell_forward(params, z[None, :, None], zero_state(params, 1))
-    state = last_state(h, aux)
+    h, cache = c.forward(params, z[None, :, None], c.zero_state(params, 1))
+    state = c.last_state(h, cache)
     out = np.empty(horizon)
     for k in range(horizon):
         z_next = output_forward(state[0], params["W_hy"], params["b_y"])  # (1, 1)
         out[k] = z_next[0, 0]
-        h, aux = cell_forward(params, z_next[:, :, None] if z_next.ndim == 2 else z_next, state)
-        state = last_state(h, aux)
+        h, cache = c.forward(params, z_next[:, :, None] if z_next.ndim == 2 else z_next, state)
+        state = c.last_state(h, cache)
     return train[-1] + np.cumsum(out * sd + mu)
 
 

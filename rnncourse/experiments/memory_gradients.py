@@ -22,10 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnncourse.gru import gru_step_backward
-from rnncourse.lstm import lstm_step_backward, sigmoid
-from rnncourse.models import CELLS
-from rnncourse.rnn import rnn_step_backward
+from rnncourse.cells import get_cell
 
 __all__ = ["gradient_norms", "plot_gradient_norms"]
 
@@ -40,7 +37,8 @@ def gradient_norms(
         x: a batch of inputs, (N, T, D).
 
     Returns:
-        {"h": (T,) array} (plus "c": (T,) for an LSTM); entry t - 1 belongs to step t.
+        {"h": (T,) array} (plus "c": (T,) for an LSTM): one entry per state component of the
+        cell (``rnncourse.cells``); entry t - 1 belongs to step t.
 
     >>> from rnncourse.models import init_model
     >>> rng = np.random.default_rng(0)
@@ -49,51 +47,24 @@ def gradient_norms(
     >>> g["h"].shape, float(g["h"][-1]), bool(g["c"][-1] > 0)
     ((6,), 1.0, True)
     """
-    if cell not in ("rnn", "lstm", "gru", "gru-cho"):
-        raise ValueError(f"cell must be 'rnn', 'lstm', 'gru' or 'gru-cho', got {cell!r}")
-    if cell == "lstm" and "W_hr" in params:
-        raise ValueError("gradient_norms does not handle an LSTM with a projection")
+    c = get_cell(cell)
     N, T, _ = x.shape
-    c = CELLS[cell]
-    h0 = np.zeros((N, c.state_size(params)), dtype=x.dtype)
-    h, aux = c.forward(params, x, h0)
-    dh = np.broadcast_to(params["W_hy"][0], h0.shape).copy()  # dL/dh_T with dL/dy = 1, (N, H)
-    norms_h = np.empty(T)
-    norms_c = np.empty(T) if cell == "lstm" else None
-    if cell == "lstm":
-        cs = aux  # (N, T, H) cell states
-        dc = np.zeros_like(h0)  # dL/dc_t from the steps after t (none after T)
-        H = cs.shape[2]
-        h_prevs = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # (N, T, H)
-        a_o = x @ params["W_ih"][3 * H :].T + h_prevs @ params["W_hh"][3 * H :].T
-        o = sigmoid(a_o + params["b"][3 * H :])  # (N, T, H) output gates
+    state0 = c.zero_state(params, N, x.dtype)
+    h, cache = c.forward(params, x, state0)
+    traj = c.states(h, cache)  # every state component at every step, (N, T, ...)
+    # dL/dh_T with dL/dy = 1 for every sequence, (N, H); no gradient on the other components
+    dstate = (np.broadcast_to(params["W_hy"][0], state0[0].shape).copy(), *state0[1:])
+    norms = {name: np.empty(T) for name in c.state_names}
     for t in range(T - 1, -1, -1):
-        norms_h[t] = np.linalg.norm(dh)
-        h_prev = h[:, t - 1] if t > 0 else h0
-        if cell == "rnn":
-            dh = rnn_step_backward(dh, x[:, t], h_prev, h[:, t], params["W_xh"], params["W_hh"])[1]
-        elif cell == "lstm":
-            # the whole gradient reaching c_t: from c_{t+1}, and through h_t = o_t * tanh(c_t)
-            norms_c[t] = np.linalg.norm(dc + dh * o[:, t] * (1.0 - np.tanh(cs[:, t]) ** 2))
-            c_prev = cs[:, t - 1] if t > 0 else np.zeros_like(h0)
-            _, dh, dc, *_ = lstm_step_backward(
-                dh, dc, x[:, t], h_prev, c_prev, params["W_ih"], params["W_hh"], params["b"]
-            )
-        else:
-            dh = gru_step_backward(
-                dh,
-                x[:, t],
-                h_prev,
-                params["W_ih"],
-                params["W_hh"],
-                params["b_ih"],
-                params["b_hh"],
-                reset_after=(cell == "gru"),
-            )[1]
-    out = {"h": norms_h / norms_h[-1]}
-    if norms_c is not None:
-        out["c"] = norms_c / norms_h[-1]
-    return out
+        state_prev = tuple(s[:, t - 1] for s in traj) if t > 0 else state0
+        state_t = tuple(s[:, t] for s in traj)
+        # the whole gradient on each component of the state at step t (for the LSTM's c_t:
+        # from c_{t+1}, and through h_t = o_t * tanh(c_t))
+        whole = c.grads_of_state(params, x[:, t], state_prev, state_t, dstate)
+        for name, g in zip(c.state_names, whole, strict=True):
+            norms[name][t] = np.linalg.norm(g)
+        _, dstate, _ = c.step_backward(params, x[:, t], state_prev, state_t, dstate)
+    return {name: v / norms["h"][-1] for name, v in norms.items()}
 
 
 def plot_gradient_norms(

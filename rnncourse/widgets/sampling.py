@@ -16,8 +16,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from rnncourse.charmodel import sample
 from rnncourse.datasets import Vocab
-from rnncourse.experiments.charlm import sample
 
 __all__ = ["sample_at", "temperature_widget"]
 
