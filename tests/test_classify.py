@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnncourse.datasets import chirp_signals
-from rnncourse.experiments.charlm import init_params
+from rnncourse.models import init_model
 from rnncourse.experiments.classify import (
     ClassifyConfig,
     accuracy,
@@ -25,7 +25,7 @@ CELLS = ["rnn", "lstm", "gru"]
 @pytest.mark.parametrize("cell", CELLS)
 def test_classify_loss_gradients(cell):
     rng = np.random.default_rng(0)
-    params = init_params(cell, 2, 4, 3, rng)
+    params = init_model(cell, 2, 4, 3, rng)
     x = rng.standard_normal((5, 6, 2))
     labels = rng.integers(0, 3, size=5)
 

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from rnncourse.datasets import load_co2
-from rnncourse.experiments.charlm import init_params
+from rnncourse.models import init_model
 from rnncourse.experiments.forecast import (
     ForecastConfig,
     ar_fit,
@@ -57,7 +57,7 @@ def test_ar_forecast_continues_a_trend_plus_season_exactly():
 @pytest.mark.parametrize("cell", CELLS)
 def test_forecast_loss_gradients(cell):
     rng = np.random.default_rng(1)
-    params = init_params(cell, 1, 4, 1, rng)
+    params = init_model(cell, 1, 4, 1, rng)
     x = rng.standard_normal((3, 7, 1))
     y = rng.standard_normal((3, 7, 1))
 

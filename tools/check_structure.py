@@ -65,10 +65,12 @@ MATHS_MODULES: tuple[str, ...] = (
     "rnncourse.masking",
     "rnncourse.tasks",
     "rnncourse.datasets",
+    "rnncourse.initialization",
+    "rnncourse.cells",
 )
 
 # Only these modules may tell the cells apart by name: the registry that knows each cell.
-REGISTRY_MODULES: tuple[str, ...] = ("rnncourse.models",)
+REGISTRY_MODULES: tuple[str, ...] = ("rnncourse.cells",)
 CELL_NAMES: frozenset[str] = frozenset({"rnn", "lstm", "gru", "gru-cho"})
 
 # What must be defined once, by the function names it goes by.

@@ -74,8 +74,6 @@ def init_params(
     >>> {k: v.shape for k, v in p.items()}
     {'W_ih': (12, 5), 'W_hh': (12, 3), 'b': (12,), 'W_hy': (2, 3), 'b_y': (2,)}
     """
-    if cell not in ("rnn", "lstm", "gru"):
-        raise ValueError(f"cell must be one of ['gru', 'lstm', 'rnn'], got {cell!r}")
     return init_model(cell, D, H, K, rng, dtype=dtype)
 
 
