@@ -14,7 +14,6 @@ import nbformat
 import numpy as np
 import pytest
 
-from rnncourse.tasks import adding_problem
 from rnncourse.experiments.adding import (
     BASELINE_MSE,
     SOLVED_MSE,
@@ -26,6 +25,7 @@ from rnncourse.experiments.adding import (
     plot_grid,
     run_adding,
 )
+from rnncourse.tasks import adding_problem
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = AddingConfig(H=4, batch=8, iters=6, eval_every=3, n_test=16)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnncourse.datasets import chirp_signals
-from rnncourse.models import init_model
 from rnncourse.experiments.classify import (
     ClassifyConfig,
     accuracy,
@@ -18,6 +16,8 @@ from rnncourse.experiments.classify import (
     train_classifier,
 )
 from rnncourse.gradcheck import check_gradients
+from rnncourse.models import init_model
+from rnncourse.tasks import chirp_signals
 
 CELLS = ["rnn", "lstm", "gru"]
 

@@ -10,7 +10,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from rnncourse.datasets import load_co2
-from rnncourse.models import init_model
 from rnncourse.experiments.forecast import (
     ForecastConfig,
     ar_fit,
@@ -25,6 +24,7 @@ from rnncourse.experiments.forecast import (
     train_forecaster,
 )
 from rnncourse.gradcheck import check_gradients
+from rnncourse.models import init_model
 
 CELLS = ["rnn", "lstm", "gru"]
 

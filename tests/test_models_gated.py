@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from rnncourse.tasks import adding_problem
 from rnncourse.gradcheck import check_gradients
 from rnncourse.models import count_params, init_model, model_forward, model_loss, train
 from rnncourse.optim import Adam
+from rnncourse.tasks import adding_problem
 
 GATED = [
     ("lstm", {}),

@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rnncourse.tasks import adding_problem
 from rnncourse.lstm import init_lstm, lstm_forward, lstm_step_forward
+from rnncourse.tasks import adding_problem
 from rnncourse.widgets.gates import gate_inspector, lstm_gate_traces, plot_gate_traces, rank_units
 
 
