@@ -100,7 +100,7 @@ def check_shapes(
     ValueError: f: h0 should be (2, 3), got (3, 2) (h0 is (N, H) with N=2, H=3)
     """
     for name, (a, shape) in arrays.items():
-        got = np.shape(a)
+        got = a.shape if type(a) is np.ndarray else np.shape(a)  # a.shape: 10x cheaper
         if got != shape:
             values = ", ".join(f"{k}={v}" for k, v in sizes.items())
             raise ValueError(
@@ -116,7 +116,7 @@ def check_sequence(where: str, name: str, a: object, letters: str) -> None:
     Traceback (most recent call last):
     ValueError: rnn_forward: x should be (N, T, D), got shape (1, 2)
     """
-    if np.ndim(a) != 3:
+    if (a.ndim if type(a) is np.ndarray else np.ndim(a)) != 3:
         raise ValueError(f"{where}: {name} should be {letters}, got shape {np.shape(a)}")
 
 

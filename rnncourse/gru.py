@@ -237,7 +237,7 @@ def gru_forward(
     """
     check_sequence("gru_forward", "x", x, _LETTERS["x"])
     N, T, D = x.shape
-    H = np.shape(W_hh)[-1]
+    H = W_hh.shape[1]
     check_shapes(
         "gru_forward",
         {"N": N, "D": D, "H": H},

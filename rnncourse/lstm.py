@@ -254,8 +254,8 @@ def lstm_forward(
     """
     check_sequence("lstm_forward", "x", x, _LETTERS["x"])
     N, T, D = x.shape
-    H = np.shape(W_hh)[0] // 4
-    P = H if W_hr is None else np.shape(W_hr)[0]
+    H = W_hh.shape[0] // 4
+    P = H if W_hr is None else W_hr.shape[0]
     check_shapes(
         "lstm_forward",
         {"N": N, "D": D, "H": H, **({} if W_hr is None else {"P": P})},

@@ -148,7 +148,7 @@ def rnn_forward(
     """
     check_sequence("rnn_forward", "x", x, _LETTERS["x"])
     N, T, D = x.shape
-    H = np.shape(W_hh)[0]
+    H = W_hh.shape[0]
     check_shapes(
         "rnn_forward",
         {"N": N, "D": D, "H": H},
