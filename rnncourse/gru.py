@@ -356,18 +356,22 @@ def gru_backward(
     K = np.empty((Tc, N, 3, H), dtype=dtype)  # da_h = dh_t * K, blocks r, z, n
     K_n = np.empty((Tc, N, H), dtype=dtype)  # da_n = dh_t * K_n
     tmp = np.empty((Tc, N, H), dtype=dtype)
+    step = np.empty((3, N, H), dtype=dtype)  # scratch of the loop over steps
     dh_next = np.zeros((N, H), dtype=dtype)  # dL/dh_t arriving from step t+1
-    for t1 in range(T, 0, -Tc):
+    for t1 in range(T, 0, -Tc):  # backwards in time, a chunk of steps at a time
         t0 = max(0, t1 - Tc)  # the chunk: steps t0 .. t1 - 1
-        n_steps = t1 - t0
+        n = t1 - t0
         h_prev_c = h_prev[t0:t1]  # (n, N, H)
-        rh_c = None if reset_after else rh[t0:t1]
-        buffers = G_x[:n_steps], G_h[:n_steps], tmp[:n_steps]
+        # 1. the chunk's gates again: (n, N, H) each
         r, z, n_t, a_h_n = _gates_again(
-            x_tm[t0:t1], h_prev_c, W_ih, W_hh, b_ih, b_hh, *buffers, rh_c
-        )
-        _gate_coefficients(r, z, n_t, h_prev_c, a_h_n, K[:n_steps], K_n[:n_steps], tmp[:n_steps])
-        _chain_through_time(dA, dA_x_n, K[:n_steps], K_n[:n_steps], r, z, dh, t0, t1, W_hh, dh_next)
+            x_tm[t0:t1], h_prev_c, W_ih, W_hh, b_ih, b_hh, G_x[:n], G_h[:n], tmp[:n],
+            None if reset_after else rh[t0:t1],
+        )  # fmt: skip
+        # 2. their local derivatives
+        _gate_coefficients(r, z, n_t, h_prev_c, a_h_n, K[:n], K_n[:n], tmp[:n])
+        # 3. the chain through the chunk's steps
+        _chain_through_time(dA, dA_x_n, K[:n], K_n[:n], r, z, dh, t0, t1, W_hh, dh_next, step)
+    # 4. dx and the weight gradients, sums over t, as products after the loop
     dx, dW_ih, dW_hh, db_ih, db_hh = _weight_gradients(dA, dA_x_n, x_tm, h_prev, rh, W_ih, W_hh)
     return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
 
@@ -452,19 +456,20 @@ def _gate_coefficients(r, z, n_t, h_prev_c, a_h_n, K, K_n, tmp):
         K[:, :, 2] = K_n
 
 
-def _chain_through_time(dA, dA_x_n, K, K_n, r, z, dh, t0, t1, W_hh, dh_next):
+def _chain_through_time(dA, dA_x_n, K, K_n, r, z, dh, t0, t1, W_hh, dh_next, step):
     """Step 3 of ``gru_backward``: ``gru_step_backward`` for t = t1 - 1 .. t0, in place.
 
     K (n, N, 3, H), K_n, r, z (n, N, H): the chunk's coefficients and gates (steps 1, 2).
     dh_next (N, H) holds the gradient arriving from step t1 on entry, the one arriving at t0
     on return. Fills dA[t] (N, 3, H) = dL/da_h (Cho: dL/da) for the chunk's steps, and with
     PyTorch's variant dA_x_n[t] (N, H) = da_n, the n block of dL/da_x (dA_x_n is None for Cho).
+    step: (3, N, H) scratch.
     """
     N, H = dh_next.shape
     H2 = 2 * H
-    dh_t = np.empty((N, H), dtype=dh_next.dtype)  # the total dL/dh_t
-    dh_z = np.empty((N, H), dtype=dh_next.dtype)  # dh_t * z_t: the direct path to h_{t-1}
-    drh = np.empty((N, H), dtype=dh_next.dtype)  # d(r_t * h_{t-1}), Cho's variant
+    # (N, H) each: the total dL/dh_t; dh_t * z_t, the direct path to h_{t-1}; and, in Cho's
+    # variant, d(r_t * h_{t-1})
+    dh_t, dh_z, drh = step
     W_hh_n = W_hh[H2:]  # (H, H)
     for t in range(t1 - 1, t0 - 1, -1):
         k = t - t0

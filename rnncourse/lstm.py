@@ -381,6 +381,7 @@ def lstm_backward(
     c_tm = c.transpose(1, 0, 2)  # (T, N, H), a view
     dh_next = np.zeros((N, P), dtype=dtype)  # dL/dh_t arriving from step t+1
     dc_next = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
+    step = np.empty((2, N, H), dtype=dtype)  # scratch of the loop over steps
     dh_all = m = None
     if W_hr is not None:
         dh_all = np.empty((T, N, P), dtype=dtype)  # total dL/dh_t, for dW_hr
@@ -393,7 +394,7 @@ def lstm_backward(
         _gate_coefficients(
             dA[t0:t1], c_tm[t0:t1], c_prev, f, K_c, work, m if m is None else m[t0:t1]
         )
-        _chain_through_time(dA, f, K_c, dh, t0, t1, W_hh, W_hr, dh_next, dc_next, dh_all)
+        _chain_through_time(dA, f, K_c, dh, t0, t1, W_hh, W_hr, dh_next, dc_next, dh_all, step)
 
     # 4. dx and the weight gradients, sums over t, as products after the loop
     dx, dW_ih, dW_hh, db = _weight_gradients(dA, xh, W_ih)
@@ -468,17 +469,16 @@ def _gate_coefficients(K, c_t, c_prev, f, K_c, work, m):
     S_o *= tanh_c  # K_o = tanh(c_t) o (1 - o)
 
 
-def _chain_through_time(dA, f, K_c, dh, t0, t1, W_hh, W_hr, dh_next, dc_next, dh_all):
+def _chain_through_time(dA, f, K_c, dh, t0, t1, W_hh, W_hr, dh_next, dc_next, dh_all, step):
     """Step 3 of ``lstm_backward``: ``lstm_step_backward`` for t = t1 - 1 .. t0, in place.
 
     On entry dA[t0:t1] holds the chunk's coefficients (step 2) and dh_next (N, P), dc_next
     (N, H) the gradients arriving from step t1; on return dA[t0:t1] holds dL/da_t (N, 4H) and
     dh_next, dc_next those arriving at step t0 from t0 + 1. With a projection the total
-    dL/dh_t is stored in dh_all[t] (N, P), for dW_hr.
+    dL/dh_t is stored in dh_all[t] (N, P), for dW_hr. step: (2, N, H) scratch.
     """
     N, H = dc_next.shape
-    dm = np.empty((N, H), dtype=dc_next.dtype)  # dL/d(o_t * tanh(c_t))
-    dc_from_h = np.empty((N, H), dtype=dc_next.dtype)
+    dm, dc_from_h = step  # (N, H) each: dL/d(o_t * tanh(c_t)), and its part of dL/dc_t
     K4 = dA.reshape(dA.shape[0], N, 4, H)
     for t in range(t1 - 1, t0 - 1, -1):
         k = t - t0
