@@ -396,7 +396,8 @@ def _gates_again(x_c, h_prev_c, W_ih, W_hh, b_ih, b_hh, G_x, G_h, tmp, rh_c):
         np.matmul(h_prev_c.reshape(n * N, H), W_hh.T, out=G_h.reshape(n * N, 3 * H))
         G_h += b_hh  # a_h
     else:
-        np.matmul(h_prev_c.reshape(n * N, H), W_hh[:H2].T, out=G_h.reshape(n * N, H2))
+        W_hh_rz_T = W_hh[:H2].T  # (H, 2H): blocks r, z
+        np.matmul(h_prev_c.reshape(n * N, H), W_hh_rz_T, out=G_h.reshape(n * N, H2))
         G_h += b_hh[:H2]  # blocks r, z of a_h
     rz = G_x[..., :H2]
     rz += G_h[..., :H2]
@@ -470,7 +471,7 @@ def _chain_through_time(dA, dA_x_n, K, K_n, r, z, dh, t0, t1, W_hh, dh_next, ste
     # (N, H) each: the total dL/dh_t; dh_t * z_t, the direct path to h_{t-1}; and, in Cho's
     # variant, d(r_t * h_{t-1})
     dh_t, dh_z, drh = step
-    W_hh_n = W_hh[H2:]  # (H, H)
+    W_hh_rz, W_hh_n = W_hh[:H2], W_hh[H2:]  # (2H, H): blocks r, z; (H, H): block n
     for t in range(t1 - 1, t0 - 1, -1):
         k = t - t0
         np.add(dh[:, t], dh_next, out=dh_t)  # total dL/dh_t
@@ -484,7 +485,7 @@ def _chain_through_time(dA, dA_x_n, K, K_n, r, z, dh, t0, t1, W_hh, dh_next, ste
             np.multiply(dh_t[:, None, :], K[k, :, 1:], out=dA_t[:, 1:])  # da_z, da_n
             np.matmul(dA_t[:, 2], W_hh_n, out=drh)  # d(r * h_prev) = da_n @ W_hh_n
             np.multiply(drh, K[k, :, 0], out=dA_t[:, 0])  # da_r
-            np.matmul(dA_t[:, :2].reshape(N, H2), W_hh[:H2], out=dh_next)  # ... + da_rz @ W_hh_rz
+            np.matmul(dA_t[:, :2].reshape(N, H2), W_hh_rz, out=dh_next)  # ... + da_rz @ W_hh_rz
             drh *= r[k]
             dh_next += drh  # ... + d(r * h_prev) * r_t
         dh_next += dh_z
