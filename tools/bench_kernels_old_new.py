@@ -136,8 +136,9 @@ def make_case(torch, mods_old, mods_new, cell, dtype, N, T, D, H, seed=0):
     return ours(mods_old), ours(mods_new), theirs
 
 
-def rotate(fns, runs: int) -> list[list[float]]:
-    """Run every fn `runs` times, in turn; the times per fn.
+def rotate(fns, runs: int, budget: float = 0.0) -> list[list[float]]:
+    """Run every fn at least `runs` times, in turn; more while under `budget` s (at most 20 *
+    runs). Returns the times per fn.
 
     Repeat k runs them in the k-th of all their orders (cyclically), so that each runs first,
     last and after each of the others equally often: a plain rotation would always run one of
@@ -145,11 +146,13 @@ def rotate(fns, runs: int) -> list[list[float]]:
     """
     orders = list(itertools.permutations(range(len(fns))))
     times = [[] for _ in fns]
-    for k in range(runs):
+    start, k = clock(), 0
+    while k < runs or (clock() - start < budget and k < 20 * runs):
         for i in orders[k % len(orders)]:
             t0 = clock()
             fns[i]()
             times[i].append(clock() - t0)
+        k += 1
     return times
 
 
@@ -189,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--sizes", default="1,2,3,4,5", help="which of the five sizes, 1-based")
     ap.add_argument("--runs", type=int, default=12, help="repeats per figure (6 at the largest)")
+    ap.add_argument(
+        "--budget", type=float, default=6.0, help="s of CPU per figure: more repeats while under"
+    )
     ap.add_argument("--no-steps", action="store_true", help="skip the per-step overhead")
     args = ap.parse_args(argv)
     try:
@@ -206,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"torch {torch.__version__} ({torch.get_num_threads()} thread); old = {args.old}")
         print(
             f"{'cell':4s} {'dtype':7s} {'(N, T, D, H)':20s} {'torch ms':>9s} {'old ms':>8s} "
-            f"{'new ms':>8s} {'old/torch':>9s} {'new/torch':>9s} {'change':>7s} {'new/old':>7s}  same"
+            f"{'new ms':>8s} {'old/torch':>9s} {'new/torch':>9s} {'change':>7s} {'new/old':>7s}  same  runs"
         )
         for dtype in dtypes:
             for cell in cells:
@@ -215,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                     diff = max_difference(new(), old())  # also the warm-up
                     theirs()
                     runs = args.runs if size != SIZES[-1] else max(3, args.runs // 2)
-                    t_old, t_new, t_torch = rotate([old, new, theirs], runs)
+                    t_old, t_new, t_torch = rotate([old, new, theirs], runs, args.budget)
                     r_old = statistics.median(a / b for a, b in zip(t_old, t_torch, strict=True))
                     r_new = statistics.median(a / b for a, b in zip(t_new, t_torch, strict=True))
                     change = r_new / r_old - 1.0
@@ -225,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"{cell:4s} {dtype:7s} {size!s:20s} {med[0]:9.2f} {med[1]:8.2f} "
                         f"{med[2]:8.2f} {r_old:9.3f} {r_new:9.3f} {change:+7.1%} {direct - 1:+7.1%}"
-                        f"  {diff:.0e}",
+                        f"  {diff:.0e} {len(t_new):5d}",
                         flush=True,
                     )
         if not args.no_steps:
@@ -236,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
                 for fn in (*short, *long):
                     fn()
                 runs = max(args.runs, 12)
-                s_times = [statistics.median(t) for t in rotate(list(short), runs)]
-                l_times = [statistics.median(t) for t in rotate(list(long), runs)]
+                s_times = [statistics.median(t) for t in rotate(list(short), runs, args.budget)]
+                l_times = [statistics.median(t) for t in rotate(list(long), runs, args.budget)]
                 slopes = ((b - a) / 1000 * 1e6 for a, b in zip(s_times, l_times, strict=True))
                 old_us, new_us, torch_us = slopes
                 print(
