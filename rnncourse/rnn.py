@@ -229,6 +229,11 @@ def rnn_backward(
         W_hh=(W_hh, (H, H)),
     )
     dtype = np.result_type(dh, x, h0, h, W_xh, W_hh)
+    # h_0 .. h_{T-1}, time-major, for dW_hh in step 3 (built first: step 3 then finds da, the
+    # array the loop has just written, still in cache)
+    h_prev_all = np.empty((T, N, H), dtype=dtype)
+    h_prev_all[0] = h0
+    h_prev_all[1:] = h[:, :-1].transpose(1, 0, 2)
     # 1. The local derivatives of all steps at once: tanh'(a_t) = 1 - h_t**2
     #    (rnn_step_backward: da_t = dh_t * (1 - h_t**2)). Time-major, (T, N, H).
     da = np.empty((T, N, H), dtype=dtype)  # holds 1 - h_t**2; becomes dL/da_t in step 2
@@ -244,9 +249,6 @@ def rnn_backward(
         np.matmul(da_t, W_hh, out=dh_next)
     # 3. dx and the weight gradients, the sums over t, as single products after the loop
     #    (rnn_step_backward: dx_t = da_t @ W_xh, dW_xh += da_t.T @ x_t, dW_hh += da_t.T @ h_prev)
-    h_prev_all = np.empty((T, N, H), dtype=dtype)  # h_0 .. h_{T-1}, time-major
-    h_prev_all[0] = h0
-    h_prev_all[1:] = h[:, :-1].transpose(1, 0, 2)
     da2 = da.reshape(T * N, H)
     dx = np.ascontiguousarray((da2 @ W_xh).reshape(T, N, D).transpose(1, 0, 2))
     dW_xh = da2.T @ x.transpose(1, 0, 2).reshape(T * N, D)
