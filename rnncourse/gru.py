@@ -2,19 +2,23 @@
 
 The lessons write the column-vector maths (sigma is the logistic sigmoid, * is element-wise)
 
-    r_t = sigma(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)          reset gate
-    z_t = sigma(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)          update gate
-    n_t = tanh (W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))  candidate (PyTorch)
+    r_t = sigma(W_ih_r x_t + b_ih_r + W_hh_r h_{t-1} + b_hh_r)            reset gate
+    z_t = sigma(W_ih_z x_t + b_ih_z + W_hh_z h_{t-1} + b_hh_z)            update gate
+    n_t = tanh (W_ih_n x_t + b_ih_n + r_t * (W_hh_n h_{t-1} + b_hh_n))    candidate (PyTorch)
     h_t = (1 - z_t) * n_t + z_t * h_{t-1}
 
 That candidate is PyTorch's (``reset_after=True``: the reset gate multiplies the recurrent
 product after it is computed). Cho et al. (2014) reset the state before the product:
 
-    n_t = tanh (W_in x_t + b_in + W_hn (r_t * h_{t-1}) + b_hn)   (``reset_after=False``)
+    n_t = tanh (W_ih_n x_t + b_ih_n + W_hh_n (r_t * h_{t-1}) + b_hh_n)     (``reset_after=False``)
 
 The blocks are stacked in PyTorch's order r, z, n: ``W_ih (3H, D)``, ``W_hh (3H, H)``,
-``b_ih (3H,)``, ``b_hh (3H,)``. Both biases are kept: ``b_hn`` sits inside ``r_t * (...)``, so it
-cannot be merged into ``b_in``. In row form:
+``b_ih (3H,)``, ``b_hh (3H,)``. ``W_hh_r, W_hh_z, W_hh_n`` (H, H) are the three row blocks of
+``W_hh``, ``W_ih_r, W_ih_z, W_ih_n`` (H, D) those of ``W_ih``, and ``b_hh_n`` the n block of
+``b_hh`` (PyTorch's documentation writes W_hr, W_hz, W_hn, ...; in this course ``W_hr`` is the
+LSTM's projection). A name ending in ``_T`` is the transpose: ``W_hh_n_T = W_hh_n.T`` (H, H).
+Both biases are kept: ``b_hh_n`` sits inside ``r_t * (...)``, so it cannot be merged into
+``b_ih_n``. In row form:
 
     a_x = x_t @ W_ih.T + b_ih        a_h = h_prev @ W_hh.T + b_hh       # (N, 3H) each
 
@@ -31,8 +35,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse._cells import (
+    check_sequence,
+    check_shapes,
+    sigmoid,
+    sigmoid_into,
+    split_gates,
+    sum_over_rows,
+    tanh_into,
+)
 from rnncourse.initialization import uniform_init
-from rnncourse.lstm import _check_shapes, _split, _sum_over_rows, _tanh_into, sigmoid
 
 __all__ = [
     "gru_step_forward",
@@ -58,8 +70,8 @@ def gru_step_forward(
         a_h = h_prev @ W_hh.T + b_hh                      # (N, 3H)
         r_t = sigmoid(a_x_r + a_h_r)
         z_t = sigmoid(a_x_z + a_h_z)
-        n_t = tanh(a_x_n + r_t * a_h_n)                   # reset_after=True (PyTorch)
-        n_t = tanh(a_x_n + (r_t * h_prev) @ W_hn.T + b_hn)  # reset_after=False (Cho et al.)
+        n_t = tanh(a_x_n + r_t * a_h_n)                          # reset_after=True (PyTorch)
+        n_t = tanh(a_x_n + (r_t * h_prev) @ W_hh_n.T + b_hh_n)   # reset_after=False (Cho et al.)
         h_t = (1 - z_t) * n_t + z_t * h_prev
 
     Args:
@@ -77,16 +89,16 @@ def gru_step_forward(
     >>> gru_step_forward(x_t, h_prev, W_ih, W_hh, b, b)  # z = 0.5, n = 0: half of h_prev
     array([[ 0.5, -0.5]])
     """
-    a_x = x_t @ W_ih.T + b_ih
-    ax_r, ax_z, ax_n = _split(a_x, 3)
-    W_hr, W_hz, W_hn = _split(W_hh.T, 3)  # (H, H) each, transposed
-    b_hr, b_hz, b_hn = _split(b_hh, 3)
-    r_t = sigmoid(ax_r + h_prev @ W_hr + b_hr)
-    z_t = sigmoid(ax_z + h_prev @ W_hz + b_hz)
+    a_x = x_t @ W_ih.T + b_ih  # (N, 3H)
+    a_x_r, a_x_z, a_x_n = split_gates(a_x, 3)  # (N, H) each
+    W_hh_r, W_hh_z, W_hh_n = np.split(W_hh, 3)  # (H, H) each: the row blocks
+    b_hh_r, b_hh_z, b_hh_n = np.split(b_hh, 3)  # (H,) each
+    r_t = sigmoid(a_x_r + h_prev @ W_hh_r.T + b_hh_r)
+    z_t = sigmoid(a_x_z + h_prev @ W_hh_z.T + b_hh_z)
     if reset_after:
-        n_t = np.tanh(ax_n + r_t * (h_prev @ W_hn + b_hn))
+        n_t = np.tanh(a_x_n + r_t * (h_prev @ W_hh_n.T + b_hh_n))
     else:
-        n_t = np.tanh(ax_n + (r_t * h_prev) @ W_hn + b_hn)
+        n_t = np.tanh(a_x_n + (r_t * h_prev) @ W_hh_n.T + b_hh_n)
     return (1.0 - z_t) * n_t + z_t * h_prev
 
 
@@ -105,11 +117,11 @@ def gru_step_backward(
 
         dn      = dh_t * (1 - z_t);   dz = dh_t * (h_prev - n_t);   dh_prev = dh_t * z_t
         da_n    = dn * (1 - n_t**2)                        # through the tanh
-        reset_after=True:   dr = da_n * a_h_n;   da_hn = da_n * r_t
-        reset_after=False:  d(rh) = da_n @ W_hn;  dr = d(rh) * h_prev;  dh_prev += d(rh) * r_t
+        reset_after=True:   dr = da_n * a_h_n;   da_h_n = da_n * r_t
+        reset_after=False:  d(rh) = da_n @ W_hh_n;  dr = d(rh) * h_prev;  dh_prev += d(rh) * r_t
         da_r, da_z = dr * r_t * (1 - r_t), dz * z_t * (1 - z_t)
         da_x    = [da_r, da_z, da_n]                       # (N, 3H), w.r.t. a_x
-        da_h    = [da_r, da_z, da_hn]                      # w.r.t. a_h (reset_after=True)
+        da_h    = [da_r, da_z, da_h_n]                     # w.r.t. a_h (reset_after=True)
         dx_t    = da_x @ W_ih;   dW_ih = da_x.T @ x_t;   db_ih = da_x.sum(axis=0)
         dh_prev += da_h @ W_hh;  dW_hh = da_h.T @ h_prev;  db_hh = da_h.sum(axis=0)
         (reset_after=False: the n rows of dW_hh are da_n.T @ (r_t * h_prev), and
@@ -120,19 +132,19 @@ def gru_step_backward(
     """
     H = h_prev.shape[1]
     # forward again
-    a_x = x_t @ W_ih.T + b_ih
-    ax_r, ax_z, ax_n = _split(a_x, 3)
-    W_hn = W_hh[2 * H :]
-    b_hn = b_hh[2 * H :]
-    a_h_rz = h_prev @ W_hh[: 2 * H].T + b_hh[: 2 * H]
-    r_t = sigmoid(ax_r + a_h_rz[:, :H])
-    z_t = sigmoid(ax_z + a_h_rz[:, H:])
+    a_x = x_t @ W_ih.T + b_ih  # (N, 3H)
+    a_x_r, a_x_z, a_x_n = split_gates(a_x, 3)
+    W_hh_n = W_hh[2 * H :]  # (H, H)
+    b_hh_n = b_hh[2 * H :]  # (H,)
+    a_h_rz = h_prev @ W_hh[: 2 * H].T + b_hh[: 2 * H]  # (N, 2H): blocks r, z of a_h
+    r_t = sigmoid(a_x_r + a_h_rz[:, :H])
+    z_t = sigmoid(a_x_z + a_h_rz[:, H:])
     if reset_after:
-        a_h_n = h_prev @ W_hn.T + b_hn
-        n_t = np.tanh(ax_n + r_t * a_h_n)
+        a_h_n = h_prev @ W_hh_n.T + b_hh_n
+        n_t = np.tanh(a_x_n + r_t * a_h_n)
     else:
         rh = r_t * h_prev
-        n_t = np.tanh(ax_n + rh @ W_hn.T + b_hn)
+        n_t = np.tanh(a_x_n + rh @ W_hh_n.T + b_hh_n)
     # and back
     dn = dh_t * (1.0 - z_t)
     dz = dh_t * (h_prev - n_t)
@@ -140,9 +152,9 @@ def gru_step_backward(
     da_n = dn * (1.0 - n_t**2)
     if reset_after:
         dr = da_n * a_h_n
-        da_hn = da_n * r_t
+        da_h_n = da_n * r_t
     else:
-        drh = da_n @ W_hn
+        drh = da_n @ W_hh_n
         dr = drh * h_prev
         dh_prev = dh_prev + drh * r_t
     da_r = dr * r_t * (1.0 - r_t)
@@ -152,7 +164,7 @@ def gru_step_backward(
     dW_ih = da_x.T @ x_t
     db_ih = da_x.sum(axis=0)
     if reset_after:
-        da_h = np.concatenate([da_r, da_z, da_hn], axis=1)
+        da_h = np.concatenate([da_r, da_z, da_h_n], axis=1)
         dh_prev = dh_prev + da_h @ W_hh
         dW_hh = da_h.T @ h_prev
         db_hh = da_h.sum(axis=0)
@@ -173,16 +185,22 @@ def gru_step_backward(
 # passes per chunk) and turns them into coefficients K_t; the loop over the chunk's steps then
 # carries only the chain through time,
 #     dh_prev = dh_t * z_t + da_h @ W_hh     (PyTorch's variant; da_h = dh_t * K_t, K_t known),
-# and the weight gradients (sums over t) are single products after it.
+# and the weight gradients (sums over t) are single products after it. The backward's named
+# steps are functions called once per chunk or once per sequence, never once per step: a Python
+# call per step would cost microseconds at small sizes.
 # ---------------------------------------------------------------------------------------------
 
-
-def _sigmoid_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = 1 / (1 + exp(-a)), in place (exp overflow gives exactly 0: callers silence it)."""
-    np.negative(a, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    return np.reciprocal(out, out=out)
+# Each argument's shape in the course's letters, for the teaching shape checks' messages.
+_LETTERS = {
+    "x": "(N, T, D)",
+    "h0": "(N, H)",
+    "h": "(N, T, H)",
+    "dh": "(N, T, H)",
+    "W_ih": "(3H, D)",
+    "W_hh": "(3H, H)",
+    "b_ih": "(3H,)",
+    "b_hh": "(3H,)",
+}
 
 
 def gru_forward(
@@ -204,6 +222,9 @@ def gru_forward(
     Returns:
         h: hidden states h_1 ... h_T, (N, T, H).
 
+    Raises:
+        ValueError: an argument of the wrong shape, named in the message.
+
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> N, T, D, H = 2, 5, 3, 4
@@ -215,12 +236,13 @@ def gru_forward(
     >>> bool(np.allclose(h[:, 0], gru_step_forward(x[:, 0], h0, W_ih, W_hh, b_ih, b_hh)))
     True
     """
-    if np.ndim(x) != 3:
-        raise ValueError(f"gru_forward: x should be (N, T, D), got shape {np.shape(x)}")
+    check_sequence("gru_forward", "x", x, _LETTERS["x"])
     N, T, D = x.shape
     H = W_hh.shape[1]
-    _check_shapes(
-        f"gru_forward with N={N}, D={D}, H={H}",
+    check_shapes(
+        "gru_forward",
+        {"N": N, "D": D, "H": H},
+        _LETTERS,
         W_ih=(W_ih, (3 * H, D)),
         W_hh=(W_hh, (3 * H, H)),
         b_ih=(b_ih, (3 * H,)),
@@ -228,37 +250,39 @@ def gru_forward(
         h0=(h0, (N, H)),
     )
     dtype = np.result_type(x, h0, W_ih, W_hh, b_ih, b_hh)
-    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)  # time-major: each step's rows contiguous
-    xw = (x_tm @ W_ih.T).reshape(T, N, 3 * H)  # all steps at once
+    # The input projections of all steps at once, time-major: xw[t] = a_x (+ b_hh for r, z)
+    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)  # (T*N, D): step t's rows are one block
+    xw = (x_tm @ W_ih.T).reshape(T, N, 3 * H)
     xw += b_ih
-    xw[:, :, : 2 * H] += b_hh[: 2 * H]  # r and z add both biases; n keeps b_hn apart
-    b_hn = b_hh[2 * H :]
-    W_rz_T = W_hh[: 2 * H].T  # (H, 2H)
-    W_hn_T = W_hh[2 * H :].T  # (H, H)
+    xw[:, :, : 2 * H] += b_hh[: 2 * H]  # r and z add both biases; n keeps b_hh_n apart
+    # The recurrence: gru_step_forward for t = 1..T, in place in buffers allocated once
+    b_hh_n = b_hh[2 * H :]  # (H,)
+    W_hh_T = W_hh.T  # (H, 3H): all three recurrent products at once
+    W_hh_rz_T = W_hh[: 2 * H].T  # (H, 2H): blocks r, z
+    W_hh_n_T = W_hh[2 * H :].T  # (H, H): block n
     h = np.empty((N, T, H), dtype=dtype)
     G = np.empty((N, 3 * H), dtype=dtype)  # the current step's gates
     rz, r_t, z_t, a_n = G[:, : 2 * H], G[:, :H], G[:, H : 2 * H], G[:, 2 * H :]
     n_t = np.empty((N, H), dtype=dtype)
     tmp = np.empty((N, H), dtype=dtype)
     h_prev = h0
-    W_hh_T = W_hh.T
     with np.errstate(over="ignore"):
         for t in range(T):
             if reset_after:
-                np.matmul(h_prev, W_hh_T, out=G)  # all three recurrent products at once
+                np.matmul(h_prev, W_hh_T, out=G)  # [a_h_r, a_h_z, W_hh_n h] (no b_hh_n yet)
             else:
-                np.matmul(h_prev, W_rz_T, out=rz)
+                np.matmul(h_prev, W_hh_rz_T, out=rz)
             rz += xw[t, :, : 2 * H]
-            _sigmoid_into(rz, rz)  # r_t, z_t
+            sigmoid_into(rz, rz)  # r_t, z_t
             if reset_after:
-                a_n += b_hn
-                a_n *= r_t  # r * (W_hn h + b_hn)
+                a_n += b_hh_n
+                a_n *= r_t  # r * (W_hh_n h + b_hh_n)
             else:
                 np.multiply(r_t, h_prev, out=tmp)
-                np.matmul(tmp, W_hn_T, out=a_n)  # W_hn (r * h)
-                a_n += b_hn
+                np.matmul(tmp, W_hh_n_T, out=a_n)  # W_hh_n (r * h)
+                a_n += b_hh_n
             a_n += xw[t, :, 2 * H :]
-            _tanh_into(a_n, n_t)
+            tanh_into(a_n, n_t)
             np.subtract(h_prev, n_t, out=tmp)
             tmp *= z_t
             np.add(n_t, tmp, out=h[:, t])  # h_t = n + z * (h_prev - n) = (1 - z) n + z h_prev
@@ -282,6 +306,13 @@ def gru_backward(
     Walking back from t = T with dh_next = 0, the total gradient on h_t is
     ``dh[:, t] + dh_next``; the weight gradients are summed over t (shared weights).
 
+    Computed in four named steps, each a part of ``gru_step_backward`` for many steps:
+
+        1. _gates_again          the forward again for a chunk of steps, two matrix products
+        2. _gate_coefficients    the chunk's local derivatives: da = dh_t * K_t
+        3. _chain_through_time   the loop over the chunk's steps: dh_next only
+        4. _weight_gradients     dx and the sums over t (dW_ih, dW_hh, db_ih, db_hh) after the loop
+
     Args:
         dh: upstream gradients on every hidden state (from the outputs only), (N, T, H).
         x (N, T, D), h0 (N, H): the forward's inputs; h (N, T, H): its output.
@@ -289,13 +320,18 @@ def gru_backward(
 
     Returns:
         (dx (N, T, D), dh0 (N, H), dW_ih (3H, D), dW_hh (3H, H), db_ih (3H,), db_hh (3H,))
+
+    Raises:
+        ValueError: an argument of the wrong shape, named in the message.
     """
-    if np.ndim(x) != 3 or np.ndim(h) != 3:
-        raise ValueError("gru_backward: x and h should be (N, T, ...) arrays")
+    check_sequence("gru_backward", "x", x, _LETTERS["x"])
+    check_sequence("gru_backward", "h", h, _LETTERS["h"])
     N, T, D = x.shape
     H = h.shape[2]
-    _check_shapes(
-        f"gru_backward with N={N}, T={T}, D={D}, H={H}",
+    check_shapes(
+        "gru_backward",
+        {"N": N, "T": T, "D": D, "H": H},
+        _LETTERS,
         dh=(dh, (N, T, H)),
         W_ih=(W_ih, (3 * H, D)),
         W_hh=(W_hh, (3 * H, H)),
@@ -304,112 +340,186 @@ def gru_backward(
         h0=(h0, (N, H)),
     )
     dtype = np.result_type(dh, x, h0, h, W_ih, W_hh, b_ih, b_hh)
-    H2, H3 = 2 * H, 3 * H
     # Time-major inside (every step's slice is one contiguous block).
     h_prev = np.empty((T, N, H), dtype=dtype)  # h_0 ... h_{T-1}
     h_prev[0] = h0
     h_prev[1:] = h[:, :-1].transpose(1, 0, 2)
-    x2 = x.transpose(1, 0, 2).reshape(T * N, D)
-    hp2 = h_prev.reshape(T * N, H)
-    dh_tm = dh.transpose(1, 0, 2)  # a view
-    W_hn = W_hh[H2:]
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D)
     # dA[t] = dL/da_h at step t, blocks r, z, n (Cho: dL/da, the same for a_x and a_h); with
-    # reset_after, the n block of dL/da_x differs (da_n, not da_n * r): kept in dA_xn.
+    # reset_after, the n block of dL/da_x differs (da_n, not da_n * r): kept in dA_x_n.
     dA = np.empty((T, N, 3, H), dtype=dtype)
-    dA_xn = np.empty((T, N, H), dtype=dtype) if reset_after else None
+    dA_x_n = np.empty((T, N, H), dtype=dtype) if reset_after else None
     rh = None if reset_after else np.empty((T, N, H), dtype=dtype)  # r_t * h_{t-1}
-    # Gates and coefficients for a chunk of steps at a time (small enough to stay in cache):
-    Tc = max(1, min(T, 2**15 // (N * H)))
-    Gx = np.empty((Tc, N, H3), dtype=dtype)  # a_x, then r, z (sigmoid) and n (tanh)
-    Gh = np.empty((Tc, N, H3 if reset_after else H2), dtype=dtype)  # a_h
+    # The chunk's buffers, allocated once (small enough to stay in cache):
+    Tc = max(1, min(T, 2**15 // (N * H)))  # steps per chunk
+    G_x = np.empty((Tc, N, 3 * H), dtype=dtype)  # a_x, then r, z (sigmoid) and n (tanh)
+    G_h = np.empty((Tc, N, 3 * H if reset_after else 2 * H), dtype=dtype)  # a_h
     K = np.empty((Tc, N, 3, H), dtype=dtype)  # da_h = dh_t * K, blocks r, z, n
     K_n = np.empty((Tc, N, H), dtype=dtype)  # da_n = dh_t * K_n
     tmp = np.empty((Tc, N, H), dtype=dtype)
-    dh_t = np.empty((N, H), dtype=dtype)
-    dh_z = np.empty((N, H), dtype=dtype)
-    drh = np.empty((N, H), dtype=dtype)
-    dh_next = np.zeros((N, H), dtype=dtype)
-    for t1 in range(T, 0, -Tc):
-        t0 = max(0, t1 - Tc)
-        n_ = t1 - t0
-        gx, gh, k, k_n, tm = Gx[:n_], Gh[:n_], K[:n_], K_n[:n_], tmp[:n_]
-        hp = h_prev[t0:t1]
-        # every gate of the chunk's steps, recomputed
-        np.matmul(x2[t0 * N : t1 * N], W_ih.T, out=gx.reshape(n_ * N, H3))
-        gx += b_ih
-        if reset_after:
-            np.matmul(hp2[t0 * N : t1 * N], W_hh.T, out=gh.reshape(n_ * N, H3))
-            gh += b_hh
+    step = np.empty((3, N, H), dtype=dtype)  # scratch of the loop over steps
+    dh_next = np.zeros((N, H), dtype=dtype)  # dL/dh_t arriving from step t+1
+    for t1 in range(T, 0, -Tc):  # backwards in time, a chunk of steps at a time
+        t0 = max(0, t1 - Tc)  # the chunk: steps t0 .. t1 - 1
+        n = t1 - t0
+        h_prev_c = h_prev[t0:t1]  # (n, N, H)
+        # 1. the chunk's gates again: (n, N, H) each
+        r, z, n_t, a_h_n = _gates_again(
+            x_tm[t0:t1], h_prev_c, W_ih, W_hh, b_ih, b_hh, G_x[:n], G_h[:n], tmp[:n],
+            None if reset_after else rh[t0:t1],
+        )  # fmt: skip
+        # 2. their local derivatives
+        _gate_coefficients(r, z, n_t, h_prev_c, a_h_n, K[:n], K_n[:n], tmp[:n])
+        # 3. the chain through the chunk's steps
+        _chain_through_time(dA, dA_x_n, K[:n], K_n[:n], r, z, dh, t0, t1, W_hh, dh_next, step)
+    # 4. dx and the weight gradients, sums over t, as products after the loop
+    dx, dW_ih, dW_hh, db_ih, db_hh = _weight_gradients(dA, dA_x_n, x_tm, h_prev, rh, W_ih, W_hh)
+    return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
+
+
+def _gates_again(x_c, h_prev_c, W_ih, W_hh, b_ih, b_hh, G_x, G_h, tmp, rh_c):
+    """Step 1 of ``gru_backward``, ``gru_step_backward``'s "forward again" for a chunk of n steps.
+
+    x_c (n, N, D), h_prev_c (n, N, H): the chunk's inputs and previous states. Two matrix
+    products, a_x = x_t @ W_ih.T + b_ih into G_x (n, N, 3H) and a_h = h_prev @ W_hh.T + b_hh
+    into G_h (n, N, 3H; Cho's variant: only blocks r, z, (n, N, 2H)); then the gates in place.
+    rh_c (n, N, H) is None for PyTorch's variant; for Cho's it receives r_t * h_{t-1}.
+
+    Returns views (n, N, H): r_t, z_t and n_t in G_x, and a_h_n in G_h (None for Cho's variant).
+    tmp (n, N, H) is scratch.
+    """
+    n, N, D = x_c.shape
+    H = h_prev_c.shape[2]
+    H2 = 2 * H
+    np.matmul(x_c.reshape(n * N, D), W_ih.T, out=G_x.reshape(n * N, 3 * H))
+    G_x += b_ih  # a_x
+    if rh_c is None:
+        np.matmul(h_prev_c.reshape(n * N, H), W_hh.T, out=G_h.reshape(n * N, 3 * H))
+        G_h += b_hh  # a_h
+    else:
+        W_hh_rz_T = W_hh[:H2].T  # (H, 2H): blocks r, z
+        np.matmul(h_prev_c.reshape(n * N, H), W_hh_rz_T, out=G_h.reshape(n * N, H2))
+        G_h += b_hh[:H2]  # blocks r, z of a_h
+    rz = G_x[..., :H2]
+    rz += G_h[..., :H2]
+    with np.errstate(over="ignore"):
+        sigmoid_into(rz, rz)  # r_t, z_t
+    r, z, n_t = split_gates(G_x, 3)  # (n, N, H) views
+    if rh_c is None:
+        a_h_n = G_h[..., H2:]
+        np.multiply(r, a_h_n, out=tmp)  # r_t * a_h_n
+    else:
+        a_h_n = None
+        np.multiply(r, h_prev_c, out=rh_c)  # r_t * h_{t-1}
+        W_hh_n_T = W_hh[H2:].T  # (H, H)
+        np.matmul(rh_c.reshape(n * N, H), W_hh_n_T, out=tmp.reshape(n * N, H))
+        tmp += b_hh[H2:]  # W_hh_n (r_t * h_{t-1}) + b_hh_n
+    n_t += tmp
+    with np.errstate(over="ignore"):
+        tanh_into(n_t, n_t)  # n_t
+    return r, z, n_t, a_h_n
+
+
+def _gate_coefficients(r, z, n_t, h_prev_c, a_h_n, K, K_n, tmp):
+    """Step 2 of ``gru_backward``: the local derivatives of a chunk of n steps.
+
+    Every da of ``gru_step_backward`` is dh_t (the total dL/dh_t) times a coefficient known
+    from the gates, except Cho's da_r, which is d(r * h_prev) times one:
+
+        da_n   = dh_t * (1 - z)(1 - n^2)                      = dh_t * K_n
+        da_z   = dh_t * (h_prev - n) z (1 - z)                = dh_t * K_z
+        PyTorch's variant:
+        da_r   = da_n * a_h_n r (1 - r)                       = dh_t * K_r
+        da_h_n = da_n * r                                     = dh_t * K_h_n
+        Cho's variant:
+        da_r   = d(r * h_prev) * h_prev r (1 - r)             = d(r * h_prev) * K_r
+
+    r, z, n_t, h_prev_c, a_h_n (n, N, H): the chunk's gates (step 1), a_h_n None for Cho's.
+    Filled: K (n, N, 3, H) = [K_r, K_z, K_h_n] (Cho: [K_r, K_z, K_n]) and K_n (n, N, H).
+    tmp (n, N, H) is scratch.
+    """
+    np.multiply(n_t, n_t, out=K_n)
+    np.subtract(1.0, K_n, out=K_n)
+    np.subtract(1.0, z, out=tmp)
+    K_n *= tmp  # K_n = (1 - z)(1 - n^2)
+    K_z = K[:, :, 1]
+    np.subtract(h_prev_c, n_t, out=K_z)
+    K_z *= z
+    K_z *= tmp  # K_z = (h_prev - n) z (1 - z)
+    K_r = K[:, :, 0]
+    np.subtract(1.0, r, out=tmp)
+    tmp *= r  # r (1 - r)
+    if a_h_n is not None:
+        np.multiply(K_n, a_h_n, out=K_r)
+        K_r *= tmp  # K_r = K_n a_h_n r (1 - r)
+        np.multiply(K_n, r, out=K[:, :, 2])  # K_h_n = K_n r
+    else:
+        np.multiply(tmp, h_prev_c, out=K_r)  # K_r = h_prev r (1 - r)
+        K[:, :, 2] = K_n
+
+
+def _chain_through_time(dA, dA_x_n, K, K_n, r, z, dh, t0, t1, W_hh, dh_next, step):
+    """Step 3 of ``gru_backward``: ``gru_step_backward`` for t = t1 - 1 .. t0, in place.
+
+    K (n, N, 3, H), K_n, r, z (n, N, H): the chunk's coefficients and gates (steps 1, 2).
+    dh_next (N, H) holds the gradient arriving from step t1 on entry, the one arriving at t0
+    on return. Fills dA[t] (N, 3, H) = dL/da_h (Cho: dL/da) for the chunk's steps, and with
+    PyTorch's variant dA_x_n[t] (N, H) = da_n, the n block of dL/da_x (dA_x_n is None for Cho).
+    step: (3, N, H) scratch.
+    """
+    N, H = dh_next.shape
+    H2 = 2 * H
+    # (N, H) each: the total dL/dh_t; dh_t * z_t, the direct path to h_{t-1}; and, in Cho's
+    # variant, d(r_t * h_{t-1})
+    dh_t, dh_z, drh = step
+    W_hh_rz, W_hh_n = W_hh[:H2], W_hh[H2:]  # (2H, H): blocks r, z; (H, H): block n
+    for t in range(t1 - 1, t0 - 1, -1):
+        k = t - t0
+        np.add(dh[:, t], dh_next, out=dh_t)  # total dL/dh_t
+        dA_t = dA[t]  # (N, 3, H)
+        np.multiply(z[k], dh_t, out=dh_z)  # dh_prev = dh_t * z_t ...
+        if dA_x_n is not None:
+            np.multiply(dh_t[:, None, :], K[k], out=dA_t)  # da_r, da_z, da_h_n
+            np.multiply(dh_t, K_n[k], out=dA_x_n[t])  # da_n
+            np.matmul(dA_t.reshape(N, 3 * H), W_hh, out=dh_next)  # ... + da_h @ W_hh
         else:
-            np.matmul(hp2[t0 * N : t1 * N], W_hh[:H2].T, out=gh.reshape(n_ * N, H2))
-            gh += b_hh[:H2]
-        rz = gx[..., :H2]
-        rz += gh[..., :H2]
-        with np.errstate(over="ignore"):
-            _sigmoid_into(rz, rz)
-        r, z, n = gx[..., :H], gx[..., H:H2], gx[..., H2:]
-        if reset_after:
-            a_hn = gh[..., H2:]
-            np.multiply(r, a_hn, out=tm)
-        else:
-            np.multiply(r, hp, out=rh[t0:t1])
-            np.matmul(rh[t0:t1].reshape(n_ * N, H), W_hn.T, out=tm.reshape(n_ * N, H))
-            tm += b_hh[H2:]
-        n += tm
-        with np.errstate(over="ignore"):
-            _tanh_into(n, n)
-        # coefficients: da_n = dh_t * (1 - z)(1 - n^2);  da_z = dh_t * (h_prev - n) z (1 - z)
-        np.multiply(n, n, out=k_n)
-        np.subtract(1.0, k_n, out=k_n)
-        np.subtract(1.0, z, out=tm)
-        k_n *= tm  # K_n = (1 - z)(1 - n^2)
-        k_z = k[:, :, 1]
-        np.subtract(hp, n, out=k_z)
-        k_z *= z
-        k_z *= tm  # K_z = (h_prev - n) z (1 - z)
-        k_r = k[:, :, 0]
-        np.subtract(1.0, r, out=tm)
-        tm *= r  # r (1 - r)
-        if reset_after:
-            np.multiply(k_n, a_hn, out=k_r)
-            k_r *= tm  # K_r = K_n a_hn r (1 - r):   da_r = da_n * a_hn * r (1 - r)
-            np.multiply(k_n, r, out=k[:, :, 2])  # K_hn = K_n r:   da_hn = da_n * r
-        else:
-            np.multiply(tm, hp, out=k_r)  # da_r = d(r * h_prev) * h_prev * r (1 - r)
-            k[:, :, 2] = k_n
-        # the chain through time, step by step
-        for t in range(t1 - 1, t0 - 1, -1):
-            i = t - t0
-            np.add(dh_tm[t], dh_next, out=dh_t)  # total dL/dh_t
-            dA_t = dA[t]  # (N, 3, H)
-            np.multiply(z[i], dh_t, out=dh_z)  # the direct path: dh_prev gets dh_t * z_t
-            if reset_after:
-                np.multiply(dh_t[:, None, :], k[i], out=dA_t)  # da_r, da_z, da_hn
-                np.multiply(dh_t, k_n[i], out=dA_xn[t])  # da_n
-                np.matmul(dA_t.reshape(N, H3), W_hh, out=dh_next)
-            else:
-                np.multiply(dh_t[:, None, :], k[i, :, 1:], out=dA_t[:, 1:])  # da_z, da_n
-                np.matmul(dA_t[:, 2], W_hn, out=drh)  # d(r * h_prev) = da_n @ W_hn
-                np.multiply(drh, k[i, :, 0], out=dA_t[:, 0])  # da_r
-                np.matmul(dA_t[:, :2].reshape(N, H2), W_hh[:H2], out=dh_next)
-                drh *= r[i]
-                dh_next += drh
-            dh_next += dh_z
-    dA2 = dA.reshape(T * N, H3)
-    if reset_after:
-        db_hh = dA2.sum(axis=0)
-        dW_hh = _sum_over_rows(dA2, hp2)
-        dA[:, :, 2] = dA_xn  # now dL/da_x: differs from dL/da_h only in the n block
-        db_ih = dA2.sum(axis=0)
+            np.multiply(dh_t[:, None, :], K[k, :, 1:], out=dA_t[:, 1:])  # da_z, da_n
+            np.matmul(dA_t[:, 2], W_hh_n, out=drh)  # d(r * h_prev) = da_n @ W_hh_n
+            np.multiply(drh, K[k, :, 0], out=dA_t[:, 0])  # da_r
+            np.matmul(dA_t[:, :2].reshape(N, H2), W_hh_rz, out=dh_next)  # ... + da_rz @ W_hh_rz
+            drh *= r[k]
+            dh_next += drh  # ... + d(r * h_prev) * r_t
+        dh_next += dh_z
+
+
+def _weight_gradients(dA, dA_x_n, x_tm, h_prev, rh, W_ih, W_hh):
+    """Step 4 of ``gru_backward``: what ``gru_step_backward`` computes from da, summed over t.
+
+    dA (T, N, 3, H): dL/da_h (Cho: dL/da); dA_x_n (T, N, H): the n block of dL/da_x, or None
+    for Cho's variant (where it is dA's); x_tm (T, N, D), h_prev (T, N, H): x_t and h_{t-1};
+    rh (T, N, H): r_t * h_{t-1} for Cho's variant, else None. Overwrites dA's n block.
+    Returns dx (N, T, D), dW_ih (3H, D), dW_hh (3H, H), db_ih (3H,), db_hh (3H,).
+    """
+    T, N, _, H = dA.shape
+    D = x_tm.shape[2]
+    H2 = 2 * H
+    dA2 = dA.reshape(T * N, 3 * H)
+    x2 = x_tm.reshape(T * N, D)
+    h_prev2 = h_prev.reshape(T * N, H)
+    if dA_x_n is not None:
+        db_hh = dA2.sum(axis=0)  # sum_t da_h
+        dW_hh = sum_over_rows(dA2, h_prev2)  # sum_t da_h.T @ h_prev
+        dA[:, :, 2] = dA_x_n  # now dL/da_x: differs from dL/da_h only in the n block
+        db_ih = dA2.sum(axis=0)  # sum_t da_x
     else:
         db_ih = dA2.sum(axis=0)
         db_hh = db_ih.copy()
-        dW_hh = np.empty(W_hh.shape, dtype=dtype)
-        dW_hh[:H2] = dA2[:, :H2].T @ hp2  # r, z rows: times h_{t-1}
-        dW_hh[H2:] = dA2[:, H2:].T @ rh.reshape(T * N, H)  # n rows: times r * h_{t-1}
-    dx = np.ascontiguousarray((dA2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2))
-    dW_ih = _sum_over_rows(dA2, x2)
-    return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
+        dW_hh = np.empty(W_hh.shape, dtype=dA.dtype)
+        dW_hh[:H2] = dA2[:, :H2].T @ h_prev2  # r, z rows: times h_{t-1}
+        dW_hh[H2:] = dA2[:, H2:].T @ rh.reshape(T * N, H)  # n rows: times r_t * h_{t-1}
+    dx = np.ascontiguousarray((dA2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2))  # da_x @ W_ih
+    dW_ih = sum_over_rows(dA2, x2)  # sum_t da_x.T @ x_t
+    return dx, dW_ih, dW_hh, db_ih, db_hh
 
 
 def init_gru(

@@ -33,8 +33,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse._cells import (
+    check_sequence,
+    check_shapes,
+    sigmoid,  # defined in rnncourse._cells, public here: rnncourse.lstm.sigmoid
+    split_gates,
+    sum_over_rows,
+    tanh_into,
+)
 from rnncourse.initialization import summed_bias, uniform_init
-from rnncourse.rnn import _tanh_into  # tanh from exp, for the sequence functions
 
 __all__ = [
     "sigmoid",
@@ -44,23 +51,6 @@ __all__ = [
     "lstm_backward",
     "init_lstm",
 ]
-
-
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """The logistic function ``1 / (1 + exp(-a))``, element-wise, in [0, 1].
-
-    >>> import numpy as np
-    >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
-    array([0. , 0.5, 1. ])
-    """
-    with np.errstate(over="ignore"):  # exp(1000) = inf gives exactly 0: correct
-        return 1.0 / (1.0 + np.exp(-a))
-
-
-def _split(a: np.ndarray, n: int) -> list[np.ndarray]:
-    """Split the last axis into n equal blocks (views), e.g. gates i, f, g, o."""
-    H = a.shape[-1] // n
-    return [a[..., k * H : (k + 1) * H] for k in range(n)]
 
 
 def lstm_step_forward(
@@ -101,7 +91,7 @@ def lstm_step_forward(
     array([[0.5, 0.5]])
     """
     a_t = x_t @ W_ih.T + h_prev @ W_hh.T + b  # (N, 4H)
-    a_i, a_f, a_g, a_o = _split(a_t, 4)
+    a_i, a_f, a_g, a_o = split_gates(a_t, 4)
     i_t = sigmoid(a_i)
     f_t = sigmoid(a_f)
     g_t = np.tanh(a_g)
@@ -147,7 +137,7 @@ def lstm_step_backward(
     """
     # forward again
     a_t = x_t @ W_ih.T + h_prev @ W_hh.T + b
-    a_i, a_f, a_g, a_o = _split(a_t, 4)
+    a_i, a_f, a_g, a_o = split_gates(a_t, 4)
     i_t, f_t, g_t, o_t = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
     c_t = f_t * c_prev + i_t * g_t
     tanh_c = np.tanh(c_t)
@@ -193,36 +183,39 @@ def lstm_step_backward(
 #     derivatives are turned into coefficients for a chunk of steps at a time (small enough
 #     to stay in cache), and the loop over steps carries only the chain through time;
 #   * the weight gradients (sums over t) and dx are single products after the loop.
+# The backward's named steps are functions called once per sequence or once per chunk, never
+# once per step: a Python call per step would cost microseconds at small sizes.
 # ---------------------------------------------------------------------------------------------
 
-
-def _check_shapes(what: str, **arrays: tuple[np.ndarray, tuple]) -> None:
-    """Raise a ValueError naming the first argument whose shape is not the expected one."""
-    for name, (a, shape) in arrays.items():
-        if np.shape(a) != shape:
-            raise ValueError(f"{what}: {name} should be {shape}, got {np.shape(a)}")
+# Each argument's shape in the course's letters, for the teaching shape checks' messages.
+_LETTERS = {
+    "x": "(N, T, D)",
+    "h0": "(N, H)",
+    "c0": "(N, H)",
+    "h": "(N, T, H)",
+    "dh": "(N, T, H), like h",
+    "c": "(N, T, H)",
+    "W_ih": "(4H, D)",
+    "W_hh": "(4H, H)",
+    "b": "(4H,)",
+    "dc_last": "(N, H)",
+}
+# With a projection W_hr (P, H), the hidden states have P columns.
+_LETTERS_P = {
+    **_LETTERS,
+    "h0": "(N, P)",
+    "h": "(N, T, P)",
+    "dh": "(N, T, P), like h",
+    "W_hh": "(4H, P)",
+    "W_hr": "(P, H)",
+}
 
 
 def _gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
+    """s (4H,): -1 on the rows of gates i, f, o and -2 on those of g (see above)."""
     s = np.full(4 * H, -1.0, dtype=dtype)
     s[2 * H : 3 * H] = -2.0
-    return s  # (4H,)
-
-
-def _sum_over_rows(da: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``da.T @ a`` for a weight gradient: the sum over all rows (steps x batch) of da_r a_r^T.
-
-    One matrix product, except in float32 with a narrow ``a`` (< 256 columns): there it is
-    summed 256 rows at a time, because OpenBLAS's single-precision kernels are 2-2.5x slower on
-    a long shared dimension in that case (measured on AVX2: (256, 1600) @ (1600, 74)). Same sum.
-    """
-    rows = 256
-    if da.dtype != np.float32 or a.shape[1] >= 256 or da.shape[0] <= 2 * rows:
-        return da.T @ a
-    out = da[:rows].T @ a[:rows]
-    for r in range(rows, da.shape[0], rows):
-        out += da[r : r + rows].T @ a[r : r + rows]
-    return out
+    return s
 
 
 def lstm_forward(
@@ -245,6 +238,9 @@ def lstm_forward(
     Returns:
         (h, c): all hidden states (N, T, H) or (N, T, P), and all cell states (N, T, H).
 
+    Raises:
+        ValueError: an argument of the wrong shape, named in the message.
+
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> N, T, D, H = 2, 5, 3, 4
@@ -257,13 +253,14 @@ def lstm_forward(
     >>> bool(np.allclose(h[:, 0], h1) and np.allclose(c[:, 0], c1))
     True
     """
-    if np.ndim(x) != 3:
-        raise ValueError(f"lstm_forward: x should be (N, T, D), got shape {np.shape(x)}")
+    check_sequence("lstm_forward", "x", x, _LETTERS["x"])
     N, T, D = x.shape
     H = W_hh.shape[0] // 4
     P = H if W_hr is None else W_hr.shape[0]
-    _check_shapes(
-        f"lstm_forward with N={N}, D={D}, H={H}" + ("" if W_hr is None else f", P={P}"),
+    check_shapes(
+        "lstm_forward",
+        {"N": N, "D": D, "H": H, **({} if W_hr is None else {"P": P})},
+        _LETTERS if W_hr is None else _LETTERS_P,
         W_ih=(W_ih, (4 * H, D)),
         W_hh=(W_hh, (4 * H, P)),
         b=(b, (4 * H,)),
@@ -274,16 +271,18 @@ def lstm_forward(
     arrays = [x, h0, c0, W_ih, W_hh, b] + ([] if W_hr is None else [W_hr])
     dtype = np.result_type(*arrays)
     s = _gate_scale(H, dtype)
-    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)  # time-major: each step's rows contiguous
-    xw = (x_tm @ (W_ih.T * s)).reshape(T, N, 4 * H)  # all steps at once
+    # The input projections of all steps at once, scaled: xw[t] = s * (x_t @ W_ih.T + b)
+    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)  # (T*N, D) time-major: step t's rows together
+    xw = (x_tm @ (W_ih.T * s)).reshape(T, N, 4 * H)
     xw += b * s
+    # The recurrence: lstm_step_forward for t = 1..T, in place in buffers allocated once
     W_hh_sT = W_hh.T * s  # (H or P, 4H), scaled columns
     h = np.empty((N, T, P), dtype=dtype)
     c = np.empty((N, T, H), dtype=dtype)
     G = np.empty((N, 4 * H), dtype=dtype)  # the current step's gates
-    i_t, f_t, g_t, o_t = _split(G, 4)
+    i_t, f_t, g_t, o_t = split_gates(G, 4)  # (N, H) views
     tmp = np.empty((N, H), dtype=dtype)
-    m = np.empty((N, H), dtype=dtype) if W_hr is not None else None
+    m = np.empty((N, H), dtype=dtype) if W_hr is not None else None  # o_t * tanh(c_t)
     h_prev, c_prev = h0, c0
     with np.errstate(over="ignore"):  # exp overflow -> inf -> a gate of exactly 0 or -1
         for t in range(T):
@@ -298,7 +297,7 @@ def lstm_forward(
             np.multiply(f_t, c_prev, out=c_t)
             np.multiply(i_t, g_t, out=tmp)
             c_t += tmp  # c_t = f * c_prev + i * g
-            _tanh_into(c_t, tmp)
+            tanh_into(c_t, tmp)
             if m is None:
                 np.multiply(o_t, tmp, out=h[:, t])  # h_t = o * tanh(c_t)
             else:
@@ -330,8 +329,12 @@ def lstm_backward(
         (dx_t, dh_next, dc_next, dW_ih_t, ...) = lstm_step_backward(...)
         dW_ih = sum_t dW_ih_t, and likewise dW_hh, db, dW_hr  (shared weights)
 
-    The gates are recomputed from x and h; the weight gradients and dx are products over
-    all steps at once after the loop.
+    Computed in four named steps, each a part of ``lstm_step_backward`` for all steps:
+
+        1. _preactivations_again  the forward again: every step's pre-activations, one product
+        2. _gate_coefficients     the gates' local derivatives, a chunk of steps at a time
+        3. _chain_through_time    the loop over the chunk's steps: dh_next and dc_next only
+        4. _weight_gradients      dx and the sums over t (dW_ih, dW_hh, db) after the loop
 
     Args:
         dh: upstream gradients on every hidden state (from the outputs only), like h.
@@ -341,14 +344,20 @@ def lstm_backward(
 
     Returns:
         (dx, dh0, dc0, dW_ih, dW_hh, db), plus dW_hr last when W_hr is given.
+
+    Raises:
+        ValueError: an argument of the wrong shape, named in the message.
     """
-    if np.ndim(x) != 3 or np.ndim(h) != 3 or np.ndim(c) != 3:
-        raise ValueError("lstm_backward: x, h and c should be (N, T, ...) arrays")
+    letters = _LETTERS if W_hr is None else _LETTERS_P
+    for name, a in (("x", x), ("h", h), ("c", c)):
+        check_sequence("lstm_backward", name, a, letters[name])
     N, T, D = x.shape
     H = c.shape[2]
     P = h.shape[2]
-    _check_shapes(
-        f"lstm_backward with N={N}, T={T}, D={D}, H={H}" + ("" if W_hr is None else f", P={P}"),
+    check_shapes(
+        "lstm_backward",
+        {"N": N, "T": T, "D": D, "H": H, **({} if W_hr is None else {"P": P})},
+        letters,
         dh=(dh, (N, T, P)),
         h=(h, (N, T, P)),
         c=(c, (N, T, H)),
@@ -363,92 +372,146 @@ def lstm_backward(
     arrays = [dh, x, h0, c0, h, c, W_ih, W_hh, b] + ([] if W_hr is None else [W_hr])
     dtype = np.result_type(*arrays)
     s = _gate_scale(H, dtype)
-    # Time-major inside (every step's slice is one contiguous block).
-    # [x_t, h_{t-1}] for all steps, (T, N, D + P): one product recomputes every pre-activation.
-    xh = np.empty((T, N, D + P), dtype=dtype)
-    xh[:, :, :D] = x.transpose(1, 0, 2)
-    xh[0, :, D:] = h0
-    xh[1:, :, D:] = h[:, :-1].transpose(1, 0, 2)
-    W = np.concatenate([W_ih, W_hh], axis=1)  # (4H, D + P)
-    A = (xh.reshape(T * N, D + P) @ (W.T * s)).reshape(T, N, 4 * H)  # s * a, all steps
-    A += b * s
-    # Every da_t is linear in the two gradients arriving at step t, dm (on o_t * tanh(c_t))
-    # and dc (on c_t, from step t+1):
-    #   dc_t = dc + dm * o (1 - tanh(c_t)^2)                          = dc + dm * K_c
-    #   da_i = dc_t * g i (1 - i);   da_f = dc_t * c_prev f (1 - f);   da_o = dm * tanh(c_t) o (1 - o)
-    #   da_g = dc_t * i (1 - g^2)  = dc_t * i 4 s (1 - s),  s = sigmoid(2 a_g)
-    # The coefficients K are computed for a chunk of steps at once (in place of the gates, in
-    # cache), then the loop over the chunk's steps carries only the chain through time.
-    Tc = max(1, min(T, 2**17 // (N * 4 * H)))  # steps per chunk: ~1 MB of float64 gates
-    f = np.empty((Tc, N, H), dtype=dtype)  # forget gates of the chunk
-    K_c = np.empty((Tc, N, H), dtype=dtype)
-    tanh_c = np.empty((Tc, N, H), dtype=dtype)
-    other = np.empty((Tc, N, H), dtype=dtype)  # g, then c_prev
-    tmp = np.empty((Tc, N, H), dtype=dtype)
-    c_tm = c.transpose(1, 0, 2)  # (T, N, H) view
-    dm = np.empty((N, H), dtype=dtype)
-    dc_t = np.empty((N, H), dtype=dtype)
-    dh_next = np.zeros((N, P), dtype=dtype)
-    dc = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
+
+    # 1. every step's s * a_t, time-major; its blocks become the coefficients, then dL/da_t
+    xh, dA = _preactivations_again(x, h0, h, W_ih, W_hh, b, s)  # (T, N, D + P), (T, N, 4H)
+
+    # 2. and 3., backwards in time, a chunk of steps at a time (~1 MB of float64 gates: in cache)
+    Tc = max(1, min(T, 2**17 // (N * 4 * H)))  # steps per chunk
+    chunk = np.empty((6, Tc, N, H), dtype=dtype)  # the chunk's buffers, see _gate_coefficients
+    c_tm = c.transpose(1, 0, 2)  # (T, N, H), a view
+    dh_next = np.zeros((N, P), dtype=dtype)  # dL/dh_t arriving from step t+1
+    dc_next = np.zeros((N, H), dtype=dtype) if dc_last is None else np.array(dc_last, dtype=dtype)
+    step = np.empty((2, N, H), dtype=dtype)  # scratch of the loop over steps
+    dh_all = m = None
     if W_hr is not None:
         dh_all = np.empty((T, N, P), dtype=dtype)  # total dL/dh_t, for dW_hr
         m = np.empty((T, N, H), dtype=dtype)  # o_t * tanh(c_t), for dW_hr
     for t1 in range(T, 0, -Tc):
-        t0 = max(0, t1 - Tc)
-        n = t1 - t0
-        K = A[t0:t1]  # (n, N, 4H)
-        S_i, S_f, S_g, S_o = _split(K, 4)
-        with np.errstate(over="ignore"):
-            np.exp(K, out=K)
-            K += 1.0
-            np.reciprocal(K, out=K)  # i, f, o = sigmoid(a); g block: s = sigmoid(2 a_g)
-            _tanh_into(c_tm[t0:t1], tanh_c[:n])
-        f[:n] = S_f
-        if W_hr is not None:
-            np.multiply(S_o, tanh_c[:n], out=m[t0:t1])
-        np.multiply(tanh_c[:n], tanh_c[:n], out=K_c[:n])
-        np.subtract(1.0, K_c[:n], out=K_c[:n])
-        K_c[:n] *= S_o
-        g = other[:n]
-        np.multiply(S_g, 2.0, out=g)
-        g -= 1.0  # g = 2 s - 1 = tanh(a_g)
-        np.multiply(S_g, S_g, out=tmp[:n])
-        S_g -= tmp[:n]
-        S_g *= 4.0
-        S_g *= S_i  # K_g = i * tanh'(a_g)
-        for S_k, by in ((S_i, g), (S_o, tanh_c[:n]), (S_f, None)):
-            np.multiply(S_k, S_k, out=tmp[:n])
-            S_k -= tmp[:n]  # sigmoid' = s (1 - s)
-            if by is None:  # K_f = c_prev f': c_prev of the chunk's steps, into g's buffer
-                by = other[:n]
-                by[0] = c0 if t0 == 0 else c_tm[t0 - 1]
-                by[1:] = c_tm[t0 : t1 - 1]
-            S_k *= by  # K_i = g i', K_o = tanh(c_t) o'
-        K4 = K.reshape(n, N, 4, H)
-        for t in range(t1 - 1, t0 - 1, -1):
-            if W_hr is None:
-                np.add(dh[:, t], dh_next, out=dm)  # total dL/dh_t
-            else:
-                np.add(dh[:, t], dh_next, out=dh_all[t])
-                np.matmul(dh_all[t], W_hr, out=dm)  # dm = dh_t @ W_hr
-            k = t - t0
-            np.multiply(dm, K_c[k], out=dc_t)
-            dc += dc_t  # dc_t = dc + dm * o * (1 - tanh(c_t)^2)
-            da = K4[k]  # (N, 4, H)
-            da[:, :3] *= dc[:, None, :]  # da_i, da_f, da_g
-            da[:, 3] *= dm  # da_o
-            dc *= f[k]  # dc_prev = dc_t * f_t
-            np.matmul(da.reshape(N, 4 * H), W_hh, out=dh_next)  # dh_prev = da @ W_hh
-    da2 = A.reshape(T * N, 4 * H)  # now dL/da for all steps
-    dx = (da2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2).copy()
-    dW = _sum_over_rows(da2, xh.reshape(T * N, D + P))  # (4H, D + P): sum_t da_t.T @ [x_t, h_{t-1}]
+        t0 = max(0, t1 - Tc)  # the chunk: steps t0 .. t1 - 1
+        f, K_c, c_prev, *work = chunk[:, : t1 - t0]  # (t1 - t0, N, H) each
+        c_prev[0] = c0 if t0 == 0 else c_tm[t0 - 1]
+        c_prev[1:] = c_tm[t0 : t1 - 1]
+        _gate_coefficients(
+            dA[t0:t1], c_tm[t0:t1], c_prev, f, K_c, work, m if m is None else m[t0:t1]
+        )
+        _chain_through_time(dA, f, K_c, dh, t0, t1, W_hh, W_hr, dh_next, dc_next, dh_all, step)
+
+    # 4. dx and the weight gradients, sums over t, as products after the loop
+    dx, dW_ih, dW_hh, db = _weight_gradients(dA, xh, W_ih)
+    if W_hr is not None:
+        dW_hr = dh_all.reshape(T * N, P).T @ m.reshape(T * N, H)  # sum_t dh_t.T @ m_t
+        return dx, dh_next, dc_next, dW_ih, dW_hh, db, dW_hr
+    return dx, dh_next, dc_next, dW_ih, dW_hh, db
+
+
+def _preactivations_again(x, h0, h, W_ih, W_hh, b, s):
+    """Step 1 of ``lstm_backward``, ``lstm_step_backward``'s "forward again" for all steps.
+
+    Returns ``xh`` = [x_t, h_{t-1}] for every step, (T, N, D + P), and the scaled pre-activations
+    s * a_t = [x_t, h_{t-1}] @ (s * [W_ih, W_hh]).T + s * b, (T, N, 4H): one matrix product.
+    """
+    N, T, D = x.shape
+    P = h.shape[2]
+    xh = np.empty((T, N, D + P), dtype=s.dtype)
+    xh[:, :, :D] = x.transpose(1, 0, 2)
+    xh[0, :, D:] = h0
+    xh[1:, :, D:] = h[:, :-1].transpose(1, 0, 2)
+    W = np.concatenate([W_ih, W_hh], axis=1)  # (4H, D + P)
+    sa = (xh.reshape(T * N, D + P) @ (W.T * s)).reshape(T, N, -1)
+    sa += b * s
+    return xh, sa
+
+
+def _gate_coefficients(K, c_t, c_prev, f, K_c, work, m):
+    """Step 2 of ``lstm_backward``: the local derivatives of a chunk of n steps, in place.
+
+    Every da_t of ``lstm_step_backward`` is linear in the two gradients arriving at step t,
+    dm (on o_t * tanh(c_t)) and dc (on c_t, from step t+1):
+
+        dc_t = dc + dm * o (1 - tanh(c_t)^2)                  = dc + dm * K_c
+        da_i = dc_t * g i (1 - i)                             = dc_t * K_i
+        da_f = dc_t * c_prev f (1 - f)                        = dc_t * K_f
+        da_g = dc_t * i (1 - g^2) = dc_t * i 4 s (1 - s)      = dc_t * K_g,  s = sigmoid(2 a_g)
+        da_o = dm * tanh(c_t) o (1 - o)                       = dm * K_o
+
+    K (n, N, 4H): the scaled pre-activations s * a_t on entry, [K_i, K_f, K_g, K_o] on return.
+    c_t, c_prev (n, N, H): the chunk's cell states and the ones before them.
+    Filled (n, N, H): f = f_t, K_c, and m = o_t * tanh(c_t) unless m is None (no projection).
+    work: three (n, N, H) scratch buffers.
+    """
+    tanh_c, g, tmp = work
+    S_i, S_f, S_g, S_o = split_gates(K, 4)  # (n, N, H) views
+    with np.errstate(over="ignore"):
+        np.exp(K, out=K)
+        K += 1.0
+        np.reciprocal(K, out=K)  # i, f, o = sigmoid(a); g block: s = sigmoid(2 a_g)
+        tanh_into(c_t, tanh_c)
+    f[...] = S_f
+    if m is not None:
+        np.multiply(S_o, tanh_c, out=m)
+    np.multiply(tanh_c, tanh_c, out=K_c)
+    np.subtract(1.0, K_c, out=K_c)
+    K_c *= S_o  # K_c = o (1 - tanh(c_t)^2)
+    np.multiply(S_f, S_f, out=tmp)
+    S_f -= tmp
+    S_f *= c_prev  # K_f = c_prev f (1 - f)
+    np.multiply(S_g, 2.0, out=g)
+    g -= 1.0  # g = 2 s - 1 = tanh(a_g)
+    np.multiply(S_g, S_g, out=tmp)
+    S_g -= tmp
+    S_g *= 4.0
+    S_g *= S_i  # K_g = i 4 s (1 - s)
+    np.multiply(S_i, S_i, out=tmp)
+    S_i -= tmp
+    S_i *= g  # K_i = g i (1 - i)
+    np.multiply(S_o, S_o, out=tmp)
+    S_o -= tmp
+    S_o *= tanh_c  # K_o = tanh(c_t) o (1 - o)
+
+
+def _chain_through_time(dA, f, K_c, dh, t0, t1, W_hh, W_hr, dh_next, dc_next, dh_all, step):
+    """Step 3 of ``lstm_backward``: ``lstm_step_backward`` for t = t1 - 1 .. t0, in place.
+
+    On entry dA[t0:t1] holds the chunk's coefficients (step 2) and dh_next (N, P), dc_next
+    (N, H) the gradients arriving from step t1; on return dA[t0:t1] holds dL/da_t (N, 4H) and
+    dh_next, dc_next those arriving at step t0 from t0 + 1. With a projection the total
+    dL/dh_t is stored in dh_all[t] (N, P), for dW_hr. step: (2, N, H) scratch.
+    """
+    N, H = dc_next.shape
+    dm, dc_from_h = step  # (N, H) each: dL/d(o_t * tanh(c_t)), and its part of dL/dc_t
+    K4 = dA.reshape(dA.shape[0], N, 4, H)
+    for t in range(t1 - 1, t0 - 1, -1):
+        k = t - t0
+        if W_hr is None:
+            np.add(dh[:, t], dh_next, out=dm)  # dm = total dL/dh_t
+        else:
+            np.add(dh[:, t], dh_next, out=dh_all[t])  # total dL/dh_t
+            np.matmul(dh_all[t], W_hr, out=dm)  # dm = dh_t @ W_hr
+        np.multiply(dm, K_c[k], out=dc_from_h)
+        dc_next += dc_from_h  # dc = dc_t + dm * o * (1 - tanh(c_t)^2), the total dL/dc_t
+        da = K4[t]  # (N, 4, H): K_i, K_f, K_g, K_o
+        da[:, :3] *= dc_next[:, None, :]  # da_i, da_f, da_g = dc * K_i, dc * K_f, dc * K_g
+        da[:, 3] *= dm  # da_o = dm * K_o
+        dc_next *= f[k]  # dc_prev = dc * f_t
+        np.matmul(da.reshape(N, 4 * H), W_hh, out=dh_next)  # dh_prev = da @ W_hh
+
+
+def _weight_gradients(dA, xh, W_ih):
+    """Step 4 of ``lstm_backward``: what ``lstm_step_backward`` computes from da_t, summed.
+
+    dA (T, N, 4H): dL/da_t; xh (T, N, D + P): [x_t, h_{t-1}]. Returns dx (N, T, D) and the
+    sums over t: dW_ih (4H, D), dW_hh (4H, P), db (4H,), each one product or one sum.
+    """
+    T, N, H4 = dA.shape
+    D = W_ih.shape[1]
+    dA2 = dA.reshape(T * N, H4)
+    dx = (dA2 @ W_ih).reshape(T, N, D).transpose(1, 0, 2).copy()  # dx_t = da_t @ W_ih
+    dW = sum_over_rows(dA2, xh.reshape(T * N, -1))  # (4H, D + P): sum_t da_t.T @ [x_t, h_{t-1}]
     dW_ih = np.ascontiguousarray(dW[:, :D])
     dW_hh = np.ascontiguousarray(dW[:, D:])
-    db = da2.sum(axis=0)
-    if W_hr is not None:
-        dW_hr = dh_all.reshape(T * N, P).T @ m.reshape(T * N, H)
-        return dx, dh_next, dc, dW_ih, dW_hh, db, dW_hr
-    return dx, dh_next, dc, dW_ih, dW_hh, db
+    db = dA2.sum(axis=0)
+    return dx, dW_ih, dW_hh, db
 
 
 def init_lstm(

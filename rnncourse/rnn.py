@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse._cells import check_sequence, check_shapes, tanh_into
 from rnncourse.initialization import summed_bias, uniform_init
 
 __all__ = [
@@ -33,22 +34,16 @@ __all__ = [
     "rnn_step_forward",
 ]
 
-
-def _tanh_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = tanh(a), computed as 2 / (1 + exp(-2a)) - 1 for speed in the sequence functions.
-
-    The same function (to a few units in the last place); numpy's exp is several times faster
-    than its tanh in float64. Tiny arrays use np.tanh: one call is cheaper than five there.
-    Callers silence overflow: exp(-2a) = inf for a << 0 gives exactly -1.
-    """
-    if a.size <= 256:
-        return np.tanh(a, out=out)
-    np.multiply(a, -2.0, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    np.divide(2.0, out, out=out)
-    out -= 1.0
-    return out
+# Each argument's shape in the course's letters, for the teaching shape checks' messages.
+_LETTERS = {
+    "x": "(N, T, D)",
+    "h0": "(N, H)",
+    "h": "(N, T, H)",
+    "dh": "(N, T, H)",
+    "W_xh": "(H, D)",
+    "W_hh": "(H, H)",
+    "b_h": "(H,)",
+}
 
 
 def rnn_step_forward(
@@ -125,7 +120,7 @@ def rnn_forward(
     ``x_t @ W_xh.T + b_h`` of all steps are computed first in one matrix product; only the
     recurrent product ``h_prev @ W_hh.T`` has to wait for the previous step. Inside, arrays
     are time-major, (T, N, H), so each step works on one contiguous block, in place, and tanh
-    is computed from exp (``_tanh_into``: the same function, faster in numpy).
+    is computed from exp (``tanh_into``: the same function, faster in numpy).
 
     Args:
         x: inputs, (N, T, D).
@@ -134,6 +129,9 @@ def rnn_forward(
 
     Returns:
         h: hidden states h_1 ... h_T, (N, T, H).
+
+    Raises:
+        ValueError: an argument of the wrong shape, named in the message.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
@@ -145,23 +143,37 @@ def rnn_forward(
     (2, 5, 4)
     >>> bool(np.allclose(h[:, 0], rnn_step_forward(x[:, 0], h0, W_xh, W_hh, b_h)))
     True
+    >>> rnn_forward(x, h0, W_xh.T, W_hh, b_h)
+    Traceback (most recent call last):
+    ValueError: rnn_forward: W_xh should be (4, 3), got (3, 4) (W_xh is (H, D) with N=2, D=3, H=4)
     """
+    check_sequence("rnn_forward", "x", x, _LETTERS["x"])
     N, T, D = x.shape
     H = W_hh.shape[0]
+    check_shapes(
+        "rnn_forward",
+        {"N": N, "D": D, "H": H},
+        _LETTERS,
+        W_xh=(W_xh, (H, D)),
+        W_hh=(W_hh, (H, H)),
+        b_h=(b_h, (H,)),
+        h0=(h0, (N, H)),
+    )
     dtype = np.result_type(x, h0, W_xh, W_hh, b_h)
-    # Time-major inside, (T, N, ...): each step reads and writes one contiguous block.
-    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)
-    xw = (x_tm @ W_xh.T).reshape(T, N, H)  # input projections of all steps at once
+    # The input projections of all steps at once, time-major: xw[t] = x_t @ W_xh.T + b_h
+    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)  # (T*N, D): step t's rows are one block
+    xw = (x_tm @ W_xh.T).reshape(T, N, H)
     xw += b_h
-    h = np.empty((T, N, H), dtype=dtype)
-    W_hh_T = W_hh.T
+    # The recurrence, rnn_step_forward's h_t = tanh(h_prev @ W_hh.T + xw[t]), in place
+    h = np.empty((T, N, H), dtype=dtype)  # time-major: h[t] is h_{t+1}, one block
+    W_hh_T = W_hh.T  # (H, H)
     h_prev = h0
-    with np.errstate(over="ignore"):  # in _tanh_into: exp overflow -> inf -> exactly -1
+    with np.errstate(over="ignore"):  # in tanh_into: exp overflow -> inf -> exactly -1
         for t in range(T):
             h_t = h[t]  # write the new state in place
             np.matmul(h_prev, W_hh_T, out=h_t)
             h_t += xw[t]
-            _tanh_into(h_t, h_t)
+            tanh_into(h_t, h_t)
             h_prev = h_t
     return np.ascontiguousarray(h.transpose(1, 0, 2))  # (N, T, H)
 
@@ -199,25 +211,45 @@ def rnn_backward(
 
     Returns:
         (dx (N, T, D), dh0 (N, H), dW_xh (H, D), dW_hh (H, H), db_h (H,))
+
+    Raises:
+        ValueError: an argument of the wrong shape, named in the message.
     """
-    N, T, H = h.shape
-    D = x.shape[2]
+    check_sequence("rnn_backward", "x", x, _LETTERS["x"])
+    check_sequence("rnn_backward", "h", h, _LETTERS["h"])
+    N, T, D = x.shape
+    H = h.shape[2]
+    check_shapes(
+        "rnn_backward",
+        {"N": N, "T": T, "D": D, "H": H},
+        _LETTERS,
+        dh=(dh, (N, T, H)),
+        h=(h, (N, T, H)),
+        h0=(h0, (N, H)),
+        W_xh=(W_xh, (H, D)),
+        W_hh=(W_hh, (H, H)),
+    )
     dtype = np.result_type(dh, x, h0, h, W_xh, W_hh)
-    # Time-major inside, (T, N, ...): each step's slice is one contiguous block.
-    h_prev_all = np.empty((T, N, H), dtype=dtype)  # h_0 .. h_{T-1}
+    # h_0 .. h_{T-1}, time-major, for dW_hh in step 3 (built first: step 3 then finds da, the
+    # array the loop has just written, still in cache)
+    h_prev_all = np.empty((T, N, H), dtype=dtype)
     h_prev_all[0] = h0
     h_prev_all[1:] = h[:, :-1].transpose(1, 0, 2)
-    # tanh'(a_t) = 1 - h_t**2 for all steps at once, before the loop
-    da = np.empty((T, N, H), dtype=dtype)  # holds 1 - h_t**2, becomes dL/da_t in the loop
+    # 1. The local derivatives of all steps at once: tanh'(a_t) = 1 - h_t**2
+    #    (rnn_step_backward: da_t = dh_t * (1 - h_t**2)). Time-major, (T, N, H).
+    da = np.empty((T, N, H), dtype=dtype)  # holds 1 - h_t**2; becomes dL/da_t in step 2
     h_tm = h.transpose(1, 0, 2)  # a view
     np.multiply(h_tm, h_tm, out=da)
     np.subtract(1.0, da, out=da)
+    # 2. The chain through time, t = T..1 (rnn_step_backward: da_t, then dh_prev = da_t @ W_hh)
     dh_tm = dh.transpose(1, 0, 2)  # a view
-    dh_next = np.zeros((N, H), dtype=dtype)
+    dh_next = np.zeros((N, H), dtype=dtype)  # dL/dh_t arriving from step t+1
     for t in range(T - 1, -1, -1):
-        da_t = da[t]  # holds 1 - h_t**2; overwritten by da_t = (dh_t + dh_next) * (1 - h_t**2)
+        da_t = da[t]  # (N, H): 1 - h_t**2 becomes (dh_t + dh_next) * (1 - h_t**2)
         da_t *= dh_tm[t] + dh_next
         np.matmul(da_t, W_hh, out=dh_next)
+    # 3. dx and the weight gradients, the sums over t, as single products after the loop
+    #    (rnn_step_backward: dx_t = da_t @ W_xh, dW_xh += da_t.T @ x_t, dW_hh += da_t.T @ h_prev)
     da2 = da.reshape(T * N, H)
     dx = np.ascontiguousarray((da2 @ W_xh).reshape(T, N, D).transpose(1, 0, 2))
     dW_xh = da2.T @ x.transpose(1, 0, 2).reshape(T * N, D)

@@ -1,10 +1,12 @@
-"""The GRU, both variants: step and sequence forms agree, backward matches numerical gradients,
-PyTorch's variant matches torch.nn.GRU."""
+"""The GRU, both variants: worked examples, the step backward's numerical gradients, PyTorch's
+variant against torch.nn.GRU, and the shape checks' messages.
+
+What every cell's sequence functions promise (step form = sequence form, numerical gradients,
+dtypes, purity, saturation, shape checks) is tested for all cells at once in tests/test_cells.py.
+"""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from rnncourse.gradcheck import check_gradients, rel_error
 from rnncourse.gru import (
@@ -35,44 +37,6 @@ def params(d):
 
 
 # ----------------------------------------------------------------------------- step = sequence
-@pytest.mark.parametrize("reset_after", VARIANTS)
-@pytest.mark.parametrize("shape", SHAPES + BIG)
-def test_sequence_forward_equals_loop_of_steps(shape, reset_after):
-    _, d = make(*shape)
-    h = gru_forward(d["x"], d["h0"], *params(d), reset_after=reset_after)
-    h_prev = d["h0"]
-    for t in range(d["x"].shape[1]):
-        h_prev = gru_step_forward(d["x"][:, t], h_prev, *params(d), reset_after=reset_after)
-        np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("reset_after", VARIANTS)
-@pytest.mark.parametrize("shape", SHAPES + BIG)
-def test_sequence_backward_equals_loop_of_step_backwards(shape, reset_after):
-    rng, d = make(*shape)
-    x, h0 = d["x"], d["h0"]
-    h = gru_forward(x, h0, *params(d), reset_after=reset_after)
-    dh = rng.normal(size=h.shape)
-    seq = gru_backward(dh, x, h0, h, *params(d), reset_after=reset_after)
-
-    dx = np.zeros_like(x)
-    sums = None
-    dh_next = np.zeros_like(h0)
-    for t in reversed(range(x.shape[1])):
-        h_prev = h[:, t - 1] if t else h0
-        out = gru_step_backward(
-            dh[:, t] + dh_next, x[:, t], h_prev, *params(d), reset_after=reset_after
-        )
-        dx[:, t], dh_next = out[:2]
-        sums = (
-            list(out[2:]) if sums is None else [s + g for s, g in zip(sums, out[2:], strict=True)]
-        )
-    loop = [dx, dh_next, *sums]
-    for name, a, e in zip(NAMES, seq, loop, strict=True):
-        assert a.shape == e.shape, name
-        assert rel_error(a, e) < 1e-12, name
-
-
 def test_step_forward_by_hand():
     # zero weights: r = z = sigmoid(b), n = tanh(b_in + r * b_hn)
     H = 1
@@ -95,18 +59,6 @@ def test_the_two_variants_differ():
     assert rel_error(h1, h2) > 1e-3
 
 
-def test_saturated_gates_stay_finite_without_warnings():
-    for reset_after in VARIANTS:
-        _, d = make(3, 4, 2, 100, seed=1)
-        d["x"] = d["x"] * 1e4
-        h = gru_forward(d["x"], d["h0"], *params(d), reset_after=reset_after)
-        assert np.isfinite(h).all()
-        grads = gru_backward(
-            np.ones_like(h), d["x"], d["h0"], h, *params(d), reset_after=reset_after
-        )
-        assert all(np.isfinite(g).all() for g in grads)
-
-
 # ----------------------------------------------------------------------------- numerical gradients
 @pytest.mark.parametrize("reset_after", VARIANTS)
 @pytest.mark.parametrize("shape", SHAPES)
@@ -127,54 +79,7 @@ def test_step_backward_matches_numerical_gradients(shape, reset_after):
     assert len(report.entries) == 6
 
 
-@pytest.mark.parametrize("reset_after", VARIANTS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_sequence_backward_matches_numerical_gradients(shape, reset_after):
-    N, T, D, H = shape
-    rng, d = make(*shape, seed=N + 10 * T + 100 * H)
-
-    def forward(**kw):
-        return gru_forward(**kw, reset_after=reset_after)
-
-    def backward(dh, h):
-        g = gru_backward(dh, d["x"], d["h0"], h, *params(d), reset_after=reset_after)
-        return dict(zip(NAMES, g, strict=True))
-
-    report = check_gradients(forward, backward, d, rng=rng)
-    assert report.ok(1e-7), str(report)
-    assert len(report.entries) == 6
-
-
 # ----------------------------------------------------------------------------- dtypes, purity
-@settings(derandomize=True, deadline=None, max_examples=25)
-@given(
-    N=st.integers(1, 4),
-    T=st.integers(1, 5),
-    D=st.integers(1, 5),
-    H=st.integers(1, 6),
-    reset_after=st.booleans(),
-    dtype=st.sampled_from([np.float32, np.float64]),
-)
-def test_dtype_preserved_and_inputs_untouched(N, T, D, H, reset_after, dtype):
-    rng, d = make(N, T, D, H, dtype=dtype)
-    before = {k: v.copy() for k, v in d.items()}
-    h = gru_forward(d["x"], d["h0"], *params(d), reset_after=reset_after)
-    assert h.dtype == dtype and h.shape == (N, T, H)
-    dh = rng.normal(size=h.shape).astype(dtype)
-    grads = gru_backward(dh, d["x"], d["h0"], h, *params(d), reset_after=reset_after)
-    for name, g in zip(NAMES, grads, strict=True):
-        assert g.dtype == dtype, name
-        assert g.shape == d[name].shape, name
-    h_t = gru_step_forward(d["x"][:, 0], d["h0"], *params(d), reset_after=reset_after)
-    assert h_t.dtype == dtype
-    for k, v in before.items():
-        np.testing.assert_array_equal(d[k], v, err_msg=f"{k} was modified")
-    if dtype == np.float32:
-        d64 = {k: v.astype(np.float64) for k, v in d.items()}
-        h64 = gru_forward(d64["x"], d64["h0"], *params(d64), reset_after=reset_after)
-        np.testing.assert_allclose(h, h64, rtol=1e-4, atol=1e-5)
-
-
 def test_init_gru():
     W_ih, W_hh, b_ih, b_hh = init_gru(3, 100, np.random.default_rng(0), dtype=np.float32)
     assert W_ih.shape == (300, 3) and W_hh.shape == (300, 100)

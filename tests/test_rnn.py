@@ -1,4 +1,8 @@
-"""The vanilla RNN: step and sequence forms agree; every backward matches numerical gradients."""
+"""The vanilla RNN's step functions, a worked example, and a gradient check with teeth.
+
+What every cell's sequence functions promise (step form = sequence form, numerical gradients,
+dtypes, purity, shape checks) is tested for all cells at once in tests/test_cells.py.
+"""
 
 import numpy as np
 import pytest
@@ -8,7 +12,6 @@ from hypothesis import strategies as st
 from rnncourse.gradcheck import check_gradients
 from rnncourse.rnn import (
     init_rnn,
-    rnn_backward,
     rnn_forward,
     rnn_step_backward,
     rnn_step_forward,
@@ -24,16 +27,6 @@ def make(N, T, D, H, seed=0, scale=1.0, dtype=np.float64):
     x = rng.normal(size=(N, T, D)).astype(dtype)
     h0 = (0.5 * rng.normal(size=(N, H))).astype(dtype)
     return rng, x, h0, scale * W_xh, scale * W_hh, b_h
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_sequence_equals_loop_of_steps(shape):
-    _, x, h0, W_xh, W_hh, b_h = make(*shape)
-    h = rnn_forward(x, h0, W_xh, W_hh, b_h)
-    h_prev = h0
-    for t in range(x.shape[1]):
-        h_prev = rnn_step_forward(x[:, t], h_prev, W_xh, W_hh, b_h)
-        np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-13, atol=1e-15)
 
 
 def test_step_forward_by_hand():
@@ -62,71 +55,20 @@ def test_step_backward_numerical(shape, seed):
     assert report.max_rel_error < 1e-7, str(report)
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("scale", [0.5, 1.0, 3.0])
-def test_sequence_backward_numerical(shape, scale):
-    rng, x, h0, W_xh, W_hh, b_h = make(*shape, seed=7, scale=scale)
-    inputs = dict(x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_h=b_h)
-
-    def backward(dh, h):
-        g = rnn_backward(dh, x, h0, h, W_xh, W_hh)
-        return dict(zip(["x", "h0", "W_xh", "W_hh", "b_h"], g, strict=True))
-
-    report = check_gradients(rnn_forward, backward, inputs, rng=rng)
-    assert report.max_rel_error < 1e-7, str(report)
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_sequence_backward_equals_loop_of_steps(shape):
-    """rnn_backward is rnn_step_backward in a loop, accumulating weight gradients over time."""
-    rng, x, h0, W_xh, W_hh, b_h = make(*shape, seed=3)
-    h = rnn_forward(x, h0, W_xh, W_hh, b_h)
-    dh = rng.normal(size=h.shape)
-    dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, x, h0, h, W_xh, W_hh)
-    acc = [np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros_like(b_h)]
-    dh_next = np.zeros_like(h0)
-    for t in reversed(range(x.shape[1])):
-        h_prev = h[:, t - 1] if t > 0 else h0
-        dx_t, dh_next, *gw = rnn_step_backward(
-            dh[:, t] + dh_next, x[:, t], h_prev, h[:, t], W_xh, W_hh
-        )
-        np.testing.assert_allclose(dx[:, t], dx_t, rtol=1e-12, atol=1e-14)
-        for a, g in zip(acc, gw, strict=True):
-            a += g
-    np.testing.assert_allclose(dh0, dh_next, rtol=1e-12, atol=1e-14)
-    for got, want in zip((dW_xh, dW_hh, db_h), acc, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
-
-
-def test_backward_does_not_modify_inputs():
-    rng, x, h0, W_xh, W_hh, b_h = make(2, 4, 3, 5)
-    h = rnn_forward(x, h0, W_xh, W_hh, b_h)
-    dh = rng.normal(size=h.shape)
-    before = [a.copy() for a in (dh, x, h0, h, W_xh, W_hh)]
-    rnn_backward(dh, x, h0, h, W_xh, W_hh)
-    for a, b in zip((dh, x, h0, h, W_xh, W_hh), before, strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
 @settings(derandomize=True, deadline=None, max_examples=40)
 @given(
     N=st.integers(1, 4),
-    T=st.integers(1, 6),
     D=st.integers(1, 5),
     H=st.integers(1, 5),
     dtype=st.sampled_from([np.float32, np.float64]),
 )
-def test_shapes_and_dtypes(N, T, D, H, dtype):
-    rng, x, h0, W_xh, W_hh, b_h = make(N, T, D, H, dtype=dtype)
-    h = rnn_forward(x, h0, W_xh, W_hh, b_h)
-    assert h.shape == (N, T, H) and h.dtype == dtype
-    assert rnn_step_forward(x[:, 0], h0, W_xh, W_hh, b_h).dtype == dtype
-    dh = rng.normal(size=h.shape).astype(dtype)
-    grads = rnn_backward(dh, x, h0, h, W_xh, W_hh)
-    shapes = [(N, T, D), (N, H), (H, D), (H, H), (H,)]
-    assert [g.shape for g in grads] == shapes
-    assert all(g.dtype == dtype for g in grads)
-    step = rnn_step_backward(dh[:, 0], x[:, 0], h0, h[:, 0], W_xh, W_hh)
+def test_step_shapes_and_dtypes(N, D, H, dtype):
+    # the sequence functions' shapes and dtypes: tests/test_cells.py, for every cell
+    rng, x, h0, W_xh, W_hh, b_h = make(N, 1, D, H, dtype=dtype)
+    h_t = rnn_step_forward(x[:, 0], h0, W_xh, W_hh, b_h)
+    assert h_t.shape == (N, H) and h_t.dtype == dtype
+    dh_t = rng.normal(size=h_t.shape).astype(dtype)
+    step = rnn_step_backward(dh_t, x[:, 0], h0, h_t, W_xh, W_hh)
     assert [g.shape for g in step] == [(N, D), (N, H), (H, D), (H, H), (H,)]
     assert all(g.dtype == dtype for g in step)
 
