@@ -54,7 +54,7 @@ GOOD = {
             fig.savefig(buf, format="png", dpi=dpi)
             return buf.getvalue()
         """,
-    "models.py": """
+    "cells.py": """
         from rnncourse import lstm, rnn
 
 
@@ -64,7 +64,7 @@ GOOD = {
             return rnn
         """,
     "torch_interop.py": """
-        from rnncourse.models import init
+        from rnncourse.cells import init
 
 
         def to_torch(cell):
@@ -72,7 +72,7 @@ GOOD = {
         """,
     "experiments/__init__.py": "",
     "experiments/adding.py": """
-        from rnncourse.models import init
+        from rnncourse.cells import init
         from rnncourse.tasks import adding_problem
         """,
     "experiments/forecast.py": """
@@ -154,8 +154,8 @@ def test_an_import_cycle_fails(tmp_path):
 def test_a_cycle_through_an_import_inside_a_function_fails(tmp_path):
     fails = broken(
         tmp_path,
-        models_py="from rnncourse import torch_interop\n",
-        torch_interop_py="def to_torch(cell):\n    from rnncourse.models import init\n",
+        experiments__adding_py="from rnncourse import torch_interop\n",
+        torch_interop_py="def to_torch(cell):\n    from rnncourse.experiments import adding\n",
     )
     assert list(fails) == ["cycles"]
 
@@ -341,42 +341,12 @@ def real() -> dict[str, list[str]]:
     return {r.key: r.problems for r in cs.check(REPO)}
 
 
-# Rules that other workstreams of the same change make pass (xfail until their branches merge):
-PENDING = {
-    "layers": "widgets/sampling.py imports experiments.charlm (its import line changes elsewhere)",
-    "private": "gru.py/lstm.py share rnn.py's private helpers; grading/batch.py imports check's",
-    "dispatch": "experiments/adding, memory_gradients and torch_interop tell cells apart by name",
-}
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        pytest.param(key, marks=pytest.mark.xfail(reason=PENDING[key], strict=False))
-        if key in PENDING
-        else key
-        for key in cs.RULES
-        if key != "defined-once"
-    ],
-)
+@pytest.mark.parametrize("key", [key for key in cs.RULES if key != "defined-once"])
 def test_the_package_keeps_the_rule(real, key):
     assert real[key] == [], "\n".join(real[key])
 
 
-@pytest.mark.parametrize(
-    "concept",
-    [
-        pytest.param(
-            concept,
-            marks=pytest.mark.xfail(
-                reason="lstm.py and grading/exercises still define their own", strict=False
-            ),
-        )
-        if concept in ("sigmoid", "the gate split")
-        else concept
-        for concept in cs.DEFINED_ONCE
-    ],
-)
+@pytest.mark.parametrize("concept", list(cs.DEFINED_ONCE))
 def test_the_package_defines_it_once(real, concept):
     problems = [p for p in real["defined-once"] if p.startswith(f"{concept} is defined")]
     assert problems == []
