@@ -8,7 +8,9 @@ in a fresh kernel, a separate process; the checks of the course's own test cells
 functions, and the comparison happens outside your kernel. Your notebooks are only read, never
 written: not even their outputs change.
 
-Two kinds of notebook need no kernel:
+A copy is matched to its exercise by the lesson id in its metadata (``rnncourse.lesson_id``), so
+a copy you renamed (``07_lstm-mine.ipynb``) is graded too, listed under its own name beside the
+original. Two kinds of notebook need no kernel:
 
 - an exercise with no copy in ``work/`` yet is listed as "no copy" (``make lab``, or
   ``rnncourse sync-work``, makes one);
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +154,36 @@ def _stub_message(test_cell) -> str:
     return f"{function}: not implemented yet (replace `raise NotImplementedError()` with your code)"
 
 
+def lesson_id(path: Path) -> str | None:
+    """The stable lesson id in a notebook's metadata (``rnncourse.lesson_id``), or None if the
+    file cannot be read or has none. Only reads the file."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    meta = nb.get("metadata", {}).get("rnncourse", {}) if isinstance(nb, dict) else {}
+    value = meta.get("lesson_id") if isinstance(meta, dict) else None
+    return str(value) if isinstance(value, str) and value else None
+
+
+def copies_of(exercises: list[Path], work: Path) -> dict[str, list[Path]]:
+    """{exercise file name: the learner's copies in `work`}: the copy of the same name first,
+    then any other notebook in `work` with the exercise's lesson id (a renamed copy)."""
+    names = {e.name for e in exercises}
+    by_id: dict[str, list[Path]] = {}
+    for p in sorted(work.glob("*.ipynb")):
+        if p.name not in names:
+            key = lesson_id(p)
+            if key is not None:
+                by_id.setdefault(key, []).append(p)
+    found: dict[str, list[Path]] = {}
+    for e in exercises:
+        same = [work / e.name] if (work / e.name).is_file() else []
+        key = lesson_id(e)
+        found[e.name] = same + (by_id.get(key, []) if key is not None else [])
+    return found
+
+
 def _course_root() -> Path:
     from rnncourse.workspace import default_root
 
@@ -196,22 +229,26 @@ def progress(
     from rnncourse.grading.notebooks import graded_cells
 
     to_grade: list[Path] = []
-    rows: dict[str, list[Row]] = {}
-    for exercise in exercises:
-        mine = work / exercise.name
+    rows: dict[str, list[Row]] = {}  # copy (or missing exercise) name -> its rows
+    order: list[str] = []
+    for exercise, mine in copies_of(exercises, work).items():
+        exercise = source / exercise
         tests = graded_cells(nbformat.read(exercise, as_version=4))
-        if not mine.is_file():
+        if not mine:
+            order.append(exercise.name)
             rows[exercise.name] = [
                 Row(exercise.name, t.grade_id, NO_COPY, 0.0, t.points) for t in tests
             ]
-        elif not regrade_all and mine.read_bytes() == exercise.read_bytes():
-            rows[exercise.name] = [
-                Row(exercise.name, t.grade_id, NOT_STARTED, 0.0, t.points, _stub_message(t))
-                for t in tests
-            ]
-        else:
-            to_grade.append(mine)
-            rows[exercise.name] = []
+        for copy in mine:
+            order.append(copy.name)
+            if not regrade_all and copy.read_bytes() == exercise.read_bytes():
+                rows[copy.name] = [
+                    Row(copy.name, t.grade_id, NOT_STARTED, 0.0, t.points, _stub_message(t))
+                    for t in tests
+                ]
+            else:
+                to_grade.append(copy)
+                rows[copy.name] = []
     if to_grade:
         entries = grade_many(to_grade, source, limits=limits or Limits(), workers=workers)
         for path, entry in zip(to_grade, entries, strict=True):
@@ -231,7 +268,7 @@ def progress(
                 graded = [Row(path.name, "(notebook)", ERROR, 0.0, 0.0, why)]
             rows[path.name] = graded
             result.notes[path.name] = list(entry.get("notes", []))
-    result.rows = [r for exercise in exercises for r in rows[exercise.name]]
+    result.rows = [r for name in order for r in rows[name]]
     return result
 
 

@@ -9,7 +9,9 @@
   made, that is reported, with how to get the new version; nothing is copied over it.
 
 Whether the exercise changed is known from a small record, ``work/.rnncourse-sync.json``, of the
-SHA-256 of each exercise as it was copied. For a copy with no record (made by hand, or by an old
+SHA-256 of each exercise as it was copied, and of the file name each lesson (its stable
+``metadata.rnncourse.lesson_id``) was copied as: if the course renames an exercise file, the
+copy made under the old name is still recognised as that lesson's, and no second copy appears. For a copy with no record (made by hand, or by an old
 version of the course) the modification times decide, and the report says "may have changed".
 
 The planning is a pure function of what is on disk (`plan_sync`); `apply_plan` only ever creates
@@ -34,17 +36,20 @@ COPY = "copy"  # no copy in work/: copy it
 UP_TO_DATE = "up-to-date"  # the learner's copy exists; the exercise did not change since
 CHANGED = "changed"  # the exercise changed since the learner's copy was made: report only
 MAYBE_CHANGED = "maybe-changed"  # no record, the exercise file is newer than the copy: report
+RENAMED = "renamed"  # the exercise's file was renamed; the learner's copy has the old name: report
 
 
 @dataclass(frozen=True)
 class Action:
-    """What `sync` does for one exercise notebook: `kind` is COPY, UP_TO_DATE, CHANGED or
-    MAYBE_CHANGED; `digest` is the SHA-256 of the exercise (source) file."""
+    """What `sync` does for one exercise notebook: `kind` is COPY, UP_TO_DATE, CHANGED,
+    MAYBE_CHANGED or RENAMED (then `target` is the learner's copy under its old name);
+    `digest` is the SHA-256 of the exercise (source) file; `lesson` its lesson id, if any."""
 
     kind: str
     source: Path
     target: Path
     digest: str
+    lesson: str | None = None
 
 
 def sha256(path: Path) -> str:
@@ -57,23 +62,49 @@ def default_root() -> Path:
     return here if (here / "exercises").is_dir() else Path.cwd()
 
 
-def read_record(work: Path) -> dict[str, str]:
-    """{notebook name: SHA-256 of the exercise when it was copied}; {} if missing or unreadable."""
+def _read(work: Path, key: str) -> dict[str, str]:
     try:
         data = json.loads((work / RECORD_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    copied = data.get("copied", {}) if isinstance(data, dict) else {}
-    return {str(k): str(v) for k, v in copied.items()} if isinstance(copied, dict) else {}
+    part = data.get(key, {}) if isinstance(data, dict) else {}
+    return {str(k): str(v) for k, v in part.items()} if isinstance(part, dict) else {}
+
+
+def read_record(work: Path) -> dict[str, str]:
+    """{notebook name: SHA-256 of the exercise when it was copied}; {} if missing or unreadable."""
+    return _read(work, "copied")
+
+
+def read_lessons(work: Path) -> dict[str, str]:
+    """{lesson id: the file name its exercise was copied as}; {} if missing or unreadable."""
+    return _read(work, "lessons")
+
+
+def lesson_id(path: Path) -> str | None:
+    """A notebook's stable lesson id (``metadata.rnncourse.lesson_id``), None if it has none."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    meta = nb.get("metadata", {}).get("rnncourse", {}) if isinstance(nb, dict) else {}
+    value = meta.get("lesson_id") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def plan_sync(source: Path, work: Path, record: dict[str, str] | None = None) -> list[Action]:
     """Decide, without changing anything, what to do for each ``source/*.ipynb``."""
     record = read_record(work) if record is None else record
+    lessons = read_lessons(work)
     actions = []
     for src in sorted(source.glob("*.ipynb")):
         target = work / src.name
         digest = sha256(src)
+        lesson = lesson_id(src)
+        old = lessons.get(lesson) if lesson is not None else None
+        if not target.exists() and old and old != src.name and (work / old).exists():
+            actions.append(Action(RENAMED, src, work / old, digest, lesson))
+            continue
         if not target.exists():
             kind = COPY
         elif src.name in record:
@@ -82,7 +113,7 @@ def plan_sync(source: Path, work: Path, record: dict[str, str] | None = None) ->
             kind = MAYBE_CHANGED
         else:
             kind = UP_TO_DATE
-        actions.append(Action(kind, src, target, digest))
+        actions.append(Action(kind, src, target, digest, lesson))
     return actions
 
 
@@ -94,6 +125,7 @@ def apply_plan(actions: list[Action], work: Path) -> list[Action]:
     """
     work.mkdir(parents=True, exist_ok=True)
     record = read_record(work)
+    lessons = read_lessons(work)
     done = []
     for action in actions:
         if action.kind != COPY:
@@ -104,22 +136,25 @@ def apply_plan(actions: list[Action], work: Path) -> list[Action]:
             with open(action.target, "xb") as f:  # exclusive: fails if the file exists
                 f.write(data)
         except FileExistsError:
-            done.append(Action(UP_TO_DATE, action.source, action.target, action.digest))
+            done.append(
+                Action(UP_TO_DATE, action.source, action.target, action.digest, action.lesson)
+            )
             continue
         record[action.source.name] = hashlib.sha256(data).hexdigest()
+        if action.lesson is not None:
+            lessons[action.lesson] = action.target.name
         done.append(action)
     if any(a.kind == COPY for a in done):
-        write_record(work, record)
+        write_record(work, record, lessons)
     return done
 
 
-def write_record(work: Path, record: dict[str, str]) -> None:
+def write_record(work: Path, record: dict[str, str], lessons: dict[str, str] | None = None) -> None:
     path = work / RECORD_NAME
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(
-        json.dumps({"about": "written by rnncourse sync-work", "copied": record}, indent=1),
-        encoding="utf-8",
-    )
+    data = {"about": "written by rnncourse sync-work", "copied": record}
+    data["lessons"] = read_lessons(work) if lessons is None else lessons
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -127,6 +162,7 @@ def report(actions: list[Action], work: Path) -> str:
     """The text `sync-work` prints (plain, one line per notebook that needs attention)."""
     copied = [a for a in actions if a.kind == COPY]
     changed = [a for a in actions if a.kind in (CHANGED, MAYBE_CHANGED)]
+    renamed = [a for a in actions if a.kind == RENAMED]
     lines = []
     for a in copied:
         lines.append(
@@ -140,6 +176,14 @@ def report(actions: list[Action], work: Path) -> str:
             f" your {work.name}/{a.target.name} was NOT touched.\n"
             f"           To start from the new version, rename yours (e.g. to {stem}-mine.ipynb)"
             " and run `make lab` (or `rnncourse sync-work`) again."
+        )
+    for a in renamed:
+        lines.append(
+            f"  renamed  {a.source.parent.name}/{a.source.name} is the new name of the exercise"
+            f" your {work.name}/{a.target.name} was copied from (lesson {a.lesson!r});"
+            " your copy was NOT touched.\n"
+            f"           To start from the new version, rename yours (e.g. to"
+            f" {a.target.stem}-mine.ipynb) and run `make lab` (or `rnncourse sync-work`) again."
         )
     kept = len(actions) - len(copied)
     head = (

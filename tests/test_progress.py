@@ -171,3 +171,29 @@ def test_default_folders_are_the_course_root(monkeypatch, tmp_path):
     table = progress()
     assert table.work == tmp_path / "work" and table.source == tmp_path / "exercises"
     assert "No exercise notebooks" in table.problem
+
+
+def test_a_renamed_copy_is_matched_by_its_lesson_id(source, tmp_path):
+    """A learner who renamed a copy (as the README suggests before fetching a new version) still
+    sees it graded: copies are matched to exercises by ``metadata.rnncourse.lesson_id``."""
+    work = tmp_path / "work"
+    work.mkdir()
+    renamed = work / HIDDEN.replace(".ipynb", "-mine.ipynb")
+    renamed.write_text(answered(source / HIDDEN, {"rnn_step_forward": RIGHT_STEP}))
+    shutil.copy2(source / HIDDEN, work / HIDDEN)  # the fresh copy, untouched
+    unrelated = nbformat.v4.new_notebook()
+    unrelated.metadata["rnncourse"] = {"lesson_id": "no_such_lesson"}
+    (work / "notes.ipynb").write_text(nbformat.writes(unrelated))
+    before = snapshot(work)
+
+    table = progress(work, source)
+
+    assert snapshot(work) == before
+    seen = [(r.notebook, r.name, r.status) for r in table.rows if r.notebook.startswith("02")]
+    assert (HIDDEN, "rnn_step_forward", "not started") in seen
+    assert (renamed.name, "rnn_step_forward", "passed") in seen
+    assert [r.notebook for r in table.rows].index(HIDDEN) < [r.notebook for r in table.rows].index(
+        renamed.name
+    )
+    assert all(r.notebook != "notes.ipynb" for r in table.rows)
+    assert any(r.notebook == OUTPUTS and r.status == "no copy" for r in table.rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -188,3 +189,45 @@ def test_cli_entry_point(tmp_path):
     assert out.returncode == 0, out.stderr
     assert (work / "02_hidden_state.ipynb").exists()
     assert "1 exercise notebook(s) copied" in out.stdout
+
+
+def lesson_notebook(lesson_id: str, version: int) -> str:
+    return f'{{"metadata": {{"rnncourse": {{"lesson_id": "{lesson_id}"}}}}, "version": {version}}}'
+
+
+def test_an_exercise_renamed_upstream_is_matched_by_its_lesson_id(tmp_path):
+    source = tmp_path / "exercises"
+    source.mkdir()
+    (source / "07_lstm.ipynb").write_text(lesson_notebook("lstm", 1))
+    work = tmp_path / "work"
+    workspace.sync(source, work)
+    assert workspace.read_lessons(work) == {"lstm": "07_lstm.ipynb"}
+    (work / "07_lstm.ipynb").write_text('{"my": "answer"}')
+    # the course renames the file; the lesson id stays
+    (source / "07_lstm.ipynb").rename(source / "07_lstm_gates.ipynb")
+    before = snapshot(work)
+    actions = workspace.sync(source, work)
+    assert [(a.kind, a.target.name) for a in actions] == [(workspace.RENAMED, "07_lstm.ipynb")]
+    assert snapshot(work) == before  # no second copy, nothing rewritten
+    text = workspace.report(actions, work)
+    assert "07_lstm_gates.ipynb is the new name" in text and "NOT touched" in text
+    # the learner renames their copy to get the new version, as the report says
+    (work / "07_lstm.ipynb").rename(work / "07_lstm-mine.ipynb")
+    actions = workspace.sync(source, work)
+    assert [a.kind for a in actions] == [COPY]
+    assert (work / "07_lstm_gates.ipynb").read_text() == lesson_notebook("lstm", 1)
+    assert workspace.read_lessons(work) == {"lstm": "07_lstm_gates.ipynb"}
+    assert (work / "07_lstm-mine.ipynb").read_text() == '{"my": "answer"}'
+
+
+def test_old_records_without_lessons_still_work(tmp_path):
+    source = make_course(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    record = {name.name: workspace.sha256(name) for name in source.glob("*.ipynb")}
+    (work / workspace.RECORD_NAME).write_text(json.dumps({"copied": record}))
+    for name in source.glob("*.ipynb"):
+        (work / name.name).write_bytes(name.read_bytes())
+    actions = workspace.sync(source, work)
+    assert [a.kind for a in actions] == [UP_TO_DATE, UP_TO_DATE]
+    assert workspace.read_lessons(work) == {}
