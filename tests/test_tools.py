@@ -57,14 +57,16 @@ def _by_path_loads(path: Path) -> list[str]:
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        text = ast.get_source_segment(source, node) or ""
-        if name in LOADERS and ("tools" in text or "bench" in text):
-            found.append(f"{path.relative_to(REPO)}:{node.lineno}: {text.splitlines()[0]}")
-        if (
+        edits_path = (
             isinstance(func, ast.Attribute)
             and func.attr in ("insert", "append", "extend")
             and ast.unparse(func.value) == "sys.path"
-        ):
+        )
+        if name not in LOADERS and not edits_path:
+            continue
+        # (the source segment only here: computing it for every call is quadratic in the file)
+        text = ast.get_source_segment(source, node) or ""
+        if edits_path or "tools" in text or "bench" in text:
             found.append(f"{path.relative_to(REPO)}:{node.lineno}: {text.splitlines()[0]}")
     return found
 
