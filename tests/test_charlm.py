@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 import numpy as np
 import pytest
@@ -31,6 +33,8 @@ CELLS = ["rnn", "lstm", "gru"]
 # What lesson 9 quotes (printed by notebooks/09_applications.ipynb from the shipped weights).
 QUOTED_VAL_BITS = "2.3314"
 QUOTED_UNIGRAM_BITS = "4.5840"
+QUOTED_VAL_PERPLEXITY = "5.03"  # 2 ** bits/char, as the lesson prints and its summary quotes
+QUOTED_UNIGRAM_PERPLEXITY = "23.98"
 
 
 def _scalar_check(loss_fn, params, rng):
@@ -135,6 +139,31 @@ def test_shipped_weights_load_and_reach_the_quoted_loss():
     assert f"{unigram:.4f}" == QUOTED_UNIGRAM_BITS
     assert bits < unigram - 2.0
     assert len(extra["train_loss"]) == config.steps
+    assert f"{2.0**bits:.2f}" == QUOTED_VAL_PERPLEXITY
+    assert f"{np.exp(bits * np.log(2)):.2f}" == QUOTED_VAL_PERPLEXITY
+    assert f"{2.0**unigram:.2f}" == QUOTED_UNIGRAM_PERPLEXITY
+
+
+def test_lesson_9_prints_the_quoted_perplexities():
+    """The stored output of lesson 9 prints the perplexities beside the bits they come from."""
+    import nbformat
+
+    lesson = Path(__file__).resolve().parents[1] / "notebooks" / "09_applications.ipynb"
+    nb = nbformat.read(lesson, as_version=4)
+    printed = "".join(
+        out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+    )
+    unigram_line = f"unigram baseline : perplexity {QUOTED_UNIGRAM_PERPLEXITY:>6}   ({QUOTED_UNIGRAM_BITS} bits/char)"
+    lstm_line = (
+        f"LSTM, validation : perplexity {QUOTED_VAL_PERPLEXITY:>6}   ({QUOTED_VAL_BITS} bits/char)"
+    )
+    assert unigram_line in printed
+    assert lstm_line in printed
+    assert f"{2.0 ** float(QUOTED_VAL_BITS):.2f}" == QUOTED_VAL_PERPLEXITY
+    assert f"{2.0 ** float(QUOTED_UNIGRAM_BITS):.2f}" == QUOTED_UNIGRAM_PERPLEXITY
+    summary = next(c.source for c in nb.cells if c.source.startswith("## Summary"))
+    assert f"perplexity {QUOTED_VAL_PERPLEXITY}" in summary
+    assert f"perplexity {QUOTED_UNIGRAM_PERPLEXITY}" in summary
 
 
 def test_code_features_and_best_units():
