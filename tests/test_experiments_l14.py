@@ -79,9 +79,15 @@ def test_lesson3_numbers():
     the majority label)."""
     from rnncourse.experiments.output_tasks import train_task
 
-    echo = train_task("echo", seed=0, T=9, K=4, H=16, steps=300)
-    vote = train_task("majority", seed=0, T=9, H=16, steps=300)
+    # the settings lesson 3 prints (Adam's learning rate, clip norm, batch size, updates)
+    settings = dict(H=16, T=9, batch=32, steps=300, lr=0.01, clip_norm=5.0)
+    echo = train_task("echo", seed=0, K=4, **settings)
+    vote = train_task("majority", seed=0, **settings)
     assert f"{echo['accuracy']:.1%}" == "100.0%" and f"{vote['accuracy']:.1%}" == "99.5%"
+    # they are train_task's defaults, and the clip norm reaches the training loop
+    assert train_task("majority", seed=0, T=9, H=16, steps=300)["loss"] == vote["loss"]
+    tight = train_task("majority", seed=0, **dict(settings, clip_norm=1e-3, steps=5))
+    assert tight["loss"] != train_task("majority", seed=0, **dict(settings, steps=5))["loss"]
     assert f"{vote['chance']:.1%}" == "50.7%"
     assert echo["loss"][-1] < 0.1 * echo["loss"][0]
     with pytest.raises(ValueError):

@@ -31,9 +31,13 @@ def train_task(
     steps: int = 300,
     batch: int = 32,
     lr: float = 0.01,
+    clip_norm: float = 5.0,
     n_test: int = 1000,
 ) -> dict:
     """Train an RNN on ``"echo"`` (many-to-many) or ``"majority"`` (many-to-one).
+
+    ``steps`` Adam updates with step size ``lr`` on fresh batches of ``batch`` sequences, each
+    gradient clipped to norm ``clip_norm`` (lesson 3 prints these settings).
 
     Returns ``{"params", "loss": [...], "accuracy": float, "chance": float}``; for "echo" also
     ``"accuracy_by_step"``: accuracy at steps 2..T.
@@ -54,7 +58,7 @@ def train_task(
     else:
         raise ValueError(f"task must be 'echo' or 'majority', got {task!r}")
 
-    history = train(params, step, Adam(lr=lr), steps, clip_norm=5.0)
+    history = train(params, step, Adam(lr=lr), steps, clip_norm=clip_norm)
     test_rng = np.random.default_rng(seed + 1)
     out = {"params": params, "loss": history["loss"]}
     if task == "echo":
