@@ -72,6 +72,14 @@ def test_lesson4_shared_rnn_generalises_and_window_mlp_does_not():
         assert mlp_unseen < 0.3
     assert r["params"] == {"rnn": 563, "mlp": 9296}
     assert f"{rows[(16, False)][1]:.1%}" == "23.3%"  # quoted in the lesson
+    # lesson 4 also quotes the MLP at length 16 by position of "not": always wrong where the
+    # flipped word lands on a trained position (3-6), near chance (1/3) on the window
+    # positions 8-15 that no 8-word training sentence reaches ("not" at 7-14)
+    positions, _, mlp_by_position = r["by_position"][16]
+    acc = dict(zip(positions, mlp_by_position, strict=True))
+    assert [acc[p] for p in range(3, 7)] == [0.0] * 4
+    unreached = [acc[p] for p in range(7, 15)]
+    assert (f"{min(unreached):.1%}", f"{max(unreached):.1%}") == ("25.0%", "45.3%")
 
 
 def test_lesson3_numbers():
