@@ -147,18 +147,23 @@ def rnn_forward(
     Traceback (most recent call last):
     ValueError: rnn_forward: W_xh should be (4, 3), got (3, 4) (W_xh is (H, D) with N=2, D=3, H=4)
     """
-    check_sequence("rnn_forward", "x", x, _LETTERS["x"])
+    if getattr(x, "ndim", None) != 3:
+        check_sequence("rnn_forward", "x", x, _LETTERS["x"])
     N, T, D = x.shape
     H = W_hh.shape[0]
-    check_shapes(
-        "rnn_forward",
-        {"N": N, "D": D, "H": H},
-        _LETTERS,
-        W_xh=(W_xh, (H, D)),
-        W_hh=(W_hh, (H, H)),
-        b_h=(b_h, (H,)),
-        h0=(h0, (N, H)),
-    )
+    # One tuple comparison when every shape is right (< 1 µs: this kernel is tiny at small
+    # sizes); check_shapes builds the teaching message, and lets right-shaped lists pass.
+    got = tuple(getattr(a, "shape", None) for a in (W_xh, W_hh, b_h, h0))
+    if got != ((H, D), (H, H), (H,), (N, H)):
+        check_shapes(
+            "rnn_forward",
+            {"N": N, "D": D, "H": H},
+            _LETTERS,
+            W_xh=(W_xh, (H, D)),
+            W_hh=(W_hh, (H, H)),
+            b_h=(b_h, (H,)),
+            h0=(h0, (N, H)),
+        )
     dtype = np.result_type(x, h0, W_xh, W_hh, b_h)
     # The input projections of all steps at once, time-major: xw[t] = x_t @ W_xh.T + b_h
     x_tm = x.transpose(1, 0, 2).reshape(T * N, D)  # (T*N, D): step t's rows are one block
@@ -215,20 +220,23 @@ def rnn_backward(
     Raises:
         ValueError: an argument of the wrong shape, named in the message.
     """
-    check_sequence("rnn_backward", "x", x, _LETTERS["x"])
-    check_sequence("rnn_backward", "h", h, _LETTERS["h"])
+    for name, a in (("x", x), ("h", h)):
+        if getattr(a, "ndim", None) != 3:
+            check_sequence("rnn_backward", name, a, _LETTERS[name])
     N, T, D = x.shape
     H = h.shape[2]
-    check_shapes(
-        "rnn_backward",
-        {"N": N, "T": T, "D": D, "H": H},
-        _LETTERS,
-        dh=(dh, (N, T, H)),
-        h=(h, (N, T, H)),
-        h0=(h0, (N, H)),
-        W_xh=(W_xh, (H, D)),
-        W_hh=(W_hh, (H, H)),
-    )
+    got = tuple(getattr(a, "shape", None) for a in (dh, h, h0, W_xh, W_hh))
+    if got != ((N, T, H), (N, T, H), (N, H), (H, D), (H, H)):  # as in rnn_forward
+        check_shapes(
+            "rnn_backward",
+            {"N": N, "T": T, "D": D, "H": H},
+            _LETTERS,
+            dh=(dh, (N, T, H)),
+            h=(h, (N, T, H)),
+            h0=(h0, (N, H)),
+            W_xh=(W_xh, (H, D)),
+            W_hh=(W_hh, (H, H)),
+        )
     dtype = np.result_type(dh, x, h0, h, W_xh, W_hh)
     # h_0 .. h_{T-1}, time-major, for dW_hh in step 3 (built first: step 3 then finds da, the
     # array the loop has just written, still in cache)
