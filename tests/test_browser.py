@@ -825,6 +825,11 @@ def test_widget_slices_keep_every_interactive_widget_and_what_it_reads():
     assert sliced >= 1
 
 
+class TestNegativeControl:
+    def test_broken_widgets_are_caught(self, lab, page):
+        broken_widgets_are_caught(lab, page)
+
+
 class _NotebookInLab:
     """The test for one notebook; a subclass per notebook sets `relpath` (see below)."""
 
@@ -917,11 +922,6 @@ def broken_notebook(path: Path) -> dict[str, int]:
     nb.cells[index["not_needed"]].source = f"raise RuntimeError({NOT_NEEDED_RAN!r})"
     nbformat.write(nb, path)
     return index
-
-
-class TestNegativeControl:
-    def test_broken_widgets_are_caught(self, lab, page):
-        broken_widgets_are_caught(lab, page)
 
 
 def broken_widgets_are_caught(lab, page):
