@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from rnncourse.torch_interop import from_torch
+from tools.bench_layers import torch_problem
 
 # The sizes (N, T, D, H) of the layer benchmark (bench_layers.py).
 SIZES = [
@@ -86,22 +86,8 @@ def load_new() -> dict[str, object]:
 
 def make_case(torch, mods_old, mods_new, cell, dtype, N, T, D, H, seed=0):
     """(old, new, theirs): zero-argument runs of forward + backward on the same data."""
-    torch.manual_seed(seed)
-    classes = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
-    tdtype = {"float64": torch.float64, "float32": torch.float32}[dtype]
-    module = classes[cell](D, H, batch_first=True, dtype=tdtype)
-    p = from_torch(module)
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(N, T, D)).astype(dtype)
-    h0 = (0.5 * rng.normal(size=(N, H))).astype(dtype)
-    c0 = (0.5 * rng.normal(size=(N, H))).astype(dtype)
-    dh = rng.normal(size=(N, T, H)).astype(dtype)
-    xt = torch.from_numpy(x).requires_grad_()
-    h0t = torch.from_numpy(h0[None].copy()).requires_grad_()
-    c0t = torch.from_numpy(c0[None].copy()).requires_grad_()
-    dht = torch.from_numpy(dh)
-    state = (h0t, c0t) if cell == "lstm" else h0t
-    leaves = [xt, h0t, c0t, *module.parameters()]
+    case = torch_problem(torch, cell, dtype, N, T, D, H, seed)  # the layer benchmark's problem
+    p, x, h0, c0, dh = case.p, case.x, case.h0, case.c0, case.dh
 
     def ours(mods):
         m = mods[cell]
@@ -126,14 +112,7 @@ def make_case(torch, mods_old, mods_new, cell, dtype, N, T, D, H, seed=0):
 
         return run
 
-    def theirs():
-        for leaf in leaves:
-            leaf.grad = None
-        out, _ = module(xt, state)
-        out.backward(dht)
-        return out
-
-    return ours(mods_old), ours(mods_new), theirs
+    return ours(mods_old), ours(mods_new), case.theirs
 
 
 def rotate(fns, runs: int, budget: float = 0.0) -> list[list[float]]:

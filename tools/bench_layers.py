@@ -29,6 +29,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -66,12 +67,12 @@ def _torch():
     return torch
 
 
-def make_case(cell: str, dtype: str, N: int, T: int, D: int, H: int, seed: int = 0):
-    """(ours, theirs, check): two zero-argument runs of forward + backward, and a checker."""
-    torch = _torch()
+def torch_problem(torch, cell: str, dtype: str, N: int, T: int, D: int, H: int, seed: int = 0):
+    """One benchmark problem: a torch module, its parameters in the package's layout (``p``), the
+    same inputs and upstream gradient for both sides (numpy ``x, h0, c0, dh``, torch ``xt, h0t,
+    c0t, dht, state``), and ``theirs()``, torch's forward + backward on them."""
     torch.manual_seed(seed)
     module = getattr(torch.nn, cell.upper())(D, H, batch_first=True, dtype=getattr(torch, dtype))
-    p = from_torch(module)
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(N, T, D)).astype(dtype)
     h0 = (0.5 * rng.normal(size=(N, H))).astype(dtype)
@@ -80,9 +81,35 @@ def make_case(cell: str, dtype: str, N: int, T: int, D: int, H: int, seed: int =
     xt = torch.from_numpy(x).requires_grad_()
     h0t = torch.from_numpy(h0[None].copy()).requires_grad_()
     c0t = torch.from_numpy(c0[None].copy()).requires_grad_()
-    dht = torch.from_numpy(dh)
     state = (h0t, c0t) if cell == "lstm" else h0t
     leaves = [xt, h0t, c0t, *module.parameters()]
+    dht = torch.from_numpy(dh)
+
+    def theirs():
+        for leaf in leaves:
+            leaf.grad = None
+        out, _ = module(xt, state)
+        out.backward(dht)
+        return out
+
+    return SimpleNamespace(
+        module=module,
+        p=from_torch(module),
+        x=x,
+        h0=h0,
+        c0=c0,
+        dh=dh,
+        xt=xt,
+        h0t=h0t,
+        theirs=theirs,
+    )
+
+
+def make_case(cell: str, dtype: str, N: int, T: int, D: int, H: int, seed: int = 0):
+    """(ours, theirs, check): two zero-argument runs of forward + backward, and a checker."""
+    case = torch_problem(_torch(), cell, dtype, N, T, D, H, seed)
+    module, p, x, h0, c0, dh = case.module, case.p, case.x, case.h0, case.c0, case.dh
+    xt, h0t, theirs = case.xt, case.h0t, case.theirs
 
     if cell == "rnn":
 
@@ -102,13 +129,6 @@ def make_case(cell: str, dtype: str, N: int, T: int, D: int, H: int, seed: int =
             h = gru_forward(x, h0, p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"])
             grads = gru_backward(dh, x, h0, h, p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"])
             return h, grads
-
-    def theirs():
-        for leaf in leaves:
-            leaf.grad = None
-        out, _ = module(xt, state)
-        out.backward(dht)
-        return out
 
     def check() -> float:
         """Largest relative error of h, dx, dh0, dW_ih, dW_hh against torch."""
