@@ -28,19 +28,45 @@ Recipe, with a torch module (torch is imported only when you pass one):
 PyTorch's layers take (T, N, D) unless ``batch_first=True``; the package takes (N, T, D).
 Initial states have a leading layer axis in PyTorch: ``h0[None]`` is PyTorch's ``h_0``.
 
-Supported: one layer, one direction, tanh RNN, LSTM with or without ``proj_size``, GRU;
-``bias=False`` loads (as zero biases). Not supported, with a clear error: ``num_layers > 1``
-(keys ``*_l1``), ``bidirectional=True`` (keys ``*_reverse``), ``nonlinearity="relu"`` (the
-package's RNN is tanh), and ``nn.RNNCell/LSTMCell/GRUCell`` (other key names).
+Several layers and both directions (``num_layers`` > 1, ``bidirectional=True``): every
+(layer, direction) converts as one layer does, and the package keeps PyTorch's suffixes on its
+own names, ``_l{layer}`` and then ``_reverse`` for the backward direction (the flat dict of
+``rnncourse.deep``, which runs it: ``deep_forward(cell, p, x, state0)``):
+
+    PyTorch                          package            shape (LSTM; RNN H rows, GRU 3H)
+    weight_ih_l0                     W_ih_l0            (4H, D)
+    weight_ih_l0_reverse             W_ih_l0_reverse    (4H, D)
+    weight_ih_l1                     W_ih_l1            (4H, dirs * S), S = H or P
+    weight_hh_l1_reverse             W_hh_l1_reverse    (4H, S)
+    bias_ih_l1 + bias_hh_l1          b_l1               (4H,); GRU: b_ih_l1, b_hh_l1
+    weight_hr_l1 (proj_size)         W_hr_l1            (P, H)
+
+A module with one layer and one direction keeps the names without suffix (the table above),
+as before. States keep PyTorch's layout, (num_layers * num_directions, N, S), layer l and
+direction d at index ``l * dirs + d``. ``dropout`` between layers acts only in training mode:
+it is not part of the function, and ``from_torch`` ignores it.
+
+    gru = torch.nn.GRU(D, H, num_layers=2, bidirectional=True, batch_first=True,
+                       dtype=torch.float64)
+    p = from_torch(gru)                    # W_ih_l0, ..., b_hh_l1_reverse
+    out, (h_n,), cache = deep_forward("gru", p, x, h0)   # h0: (4, N, H), as torch's h_0
+    gru2 = to_torch(p, batch_first=True)   # num_layers=2, bidirectional=True
+
+Supported: tanh RNN, LSTM with or without ``proj_size``, GRU, any number of layers, one or two
+directions; ``bias=False`` loads (as zero biases). Not supported, with a clear error:
+``nonlinearity="relu"`` (the package's RNN is tanh), and ``nn.RNNCell/LSTMCell/GRUCell``
+(other key names).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
 
 from rnncourse.cells import CELLS, TorchLayout, cell_of
+from rnncourse.deep import deep_layout, layer_params, param_name, split_name
 
 __all__ = ["from_torch", "to_state_dict", "to_torch"]
 
@@ -64,13 +90,6 @@ def _check_module(module: object) -> str:
             f"expected a torch.nn.RNN, LSTM or GRU (or its state_dict()), got {name}"
             + ("; the *Cell classes are not supported" if name.endswith("Cell") else "")
         )
-    if getattr(module, "num_layers", 1) != 1:
-        raise ValueError(
-            f"only single-layer modules are supported; this {name} has num_layers="
-            f"{module.num_layers}: stack package layers yourself, one per torch layer"
-        )
-    if getattr(module, "bidirectional", False):
-        raise ValueError(f"bidirectional {name} is not supported (only one direction)")
     cell = _TORCH_CLASSES[name]
     for option, value in _LAYOUTS[cell].kwargs.items():
         if getattr(module, option, value) != value:
@@ -123,13 +142,8 @@ def from_torch(
     if cell not in CELL_KINDS:
         raise ValueError(f"cell must be one of {sorted(CELL_KINDS)}, got {cell!r}")
     keys = set(sd)
-    if any("_reverse" in k for k in keys):
-        raise ValueError("bidirectional state dicts (keys '*_reverse') are not supported")
-    if any(not k.endswith("_l0") for k in keys):
-        extra = sorted(k for k in keys if not k.endswith("_l0"))
-        raise ValueError(
-            f"only single-layer state dicts (keys '*_l0') are supported; found {extra}"
-        )
+    if any(not k.endswith("_l0") for k in keys):  # more layers, or both directions
+        return _from_torch_deep(sd, cell, dtype)
     unknown = keys - _KNOWN
     if unknown or not {"weight_ih_l0", "weight_hh_l0"} <= keys:
         raise ValueError(
@@ -193,6 +207,8 @@ def to_state_dict(
     >>> sorted(sd), sd["bias_hh_l0"]
     (['bias_hh_l0', 'bias_ih_l0', 'weight_hh_l0', 'weight_ih_l0'], array([0., 0.]))
     """
+    if _layered(params):
+        return _to_state_dict_deep(params, cell, as_tensors)
     cell = cell or cell_of(params).name
     layout = _layout(cell)
     missing_keys = [n for n in layout.names if n not in params]
@@ -225,6 +241,8 @@ def to_torch(params: Mapping[str, np.ndarray], cell: str | None = None, **kwargs
     """
     import torch
 
+    if _layered(params):
+        return _to_torch_deep(params, cell, **kwargs)
     cell = cell or cell_of(params).name
     layout = _layout(cell)
     sd = to_state_dict(params, cell, as_tensors=True)
@@ -234,5 +252,90 @@ def to_torch(params: Mapping[str, np.ndarray], cell: str | None = None, **kwargs
     if "weight_hr_l0" in sd:
         kwargs.setdefault("proj_size", sd["weight_hr_l0"].shape[0])
     module = cls(W_ih.shape[1], H, dtype=W_hh.dtype, **kwargs)
+    module.load_state_dict(sd)
+    return module
+
+
+# --- several layers, both directions (rnncourse.deep's flat dict) ------------------------------
+#
+# PyTorch names layer l's parameters with the suffix ``_l{l}`` and the backward direction's with
+# ``_reverse`` after it; the package keeps those suffixes on its own names (``W_ih_l1_reverse``
+# is ``weight_ih_l1_reverse``). Each (layer, direction) converts exactly as one layer does.
+
+_TORCH_KEY = re.compile(
+    r"^(?P<name>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?P<layer>\d+)(?P<reverse>_reverse)?$"
+)
+
+
+def _layered(params: Mapping[str, object]) -> bool:
+    """Do the parameters name layers (``*_l0``, ``*_l1_reverse``)? Then they are a stack."""
+    return any(split_name(k) is not None for k in params)
+
+
+def _from_torch_deep(sd: Mapping[str, object], cell: str, dtype: type | None) -> dict:
+    groups: dict[tuple[int, bool], dict[str, object]] = {}
+    for key, value in sd.items():
+        m = _TORCH_KEY.match(key)
+        if m is None:
+            raise ValueError(
+                f"not a torch.nn.RNN/LSTM/GRU state dict: key {key!r} (expected "
+                "weight_ih/weight_hh/bias_ih/bias_hh/weight_hr with '_l<layer>' and maybe "
+                "'_reverse')"
+            )
+        group = groups.setdefault((int(m["layer"]), bool(m["reverse"])), {})
+        group[f"{m['name']}_l0"] = value
+    params: dict[str, np.ndarray] = {}
+    for (layer, reverse), group in sorted(groups.items()):
+        one = from_torch(group, cell, dtype=dtype)
+        params.update({param_name(k, layer, reverse): v for k, v in one.items()})
+    num_layers, bidirectional = deep_layout(params)  # checks layers 0..L-1, directions alike
+    layout = _layout(cell)
+    dirs = 2 if bidirectional else 1
+    for layer in range(1, num_layers):
+        below = layer_params(params, layer - 1)
+        size = below[layout.weight_hh].shape[1]  # the state size: H, or P with a projection
+        want = dirs * size
+        for reverse in (False, True)[:dirs]:
+            got = layer_params(params, layer, reverse)[layout.weight_ih].shape[1]
+            if got != want:
+                raise ValueError(
+                    f"{param_name('weight_ih', layer, reverse)} reads {got} features, but layer "
+                    f"{layer - 1} gives {want} ({dirs} direction(s) of {size})"
+                )
+    return params
+
+
+def _to_state_dict_deep(params: Mapping[str, np.ndarray], cell: str | None, as_tensors: bool):
+    layered = {k: v for k, v in params.items() if split_name(k) is not None}
+    num_layers, bidirectional = deep_layout(layered)
+    cell = cell or cell_of(layer_params(layered, 0)).name
+    sd: dict[str, object] = {}
+    for layer in range(num_layers):
+        for reverse in (False, True)[: 1 + bidirectional]:
+            one = to_state_dict(layer_params(layered, layer, reverse), cell, as_tensors=as_tensors)
+            suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+            sd.update({k[: -len("_l0")] + suffix: v for k, v in one.items()})
+    return sd
+
+
+def _to_torch_deep(params: Mapping[str, np.ndarray], cell: str | None, **kwargs: object):
+    import torch
+
+    layered = {k: v for k, v in params.items() if split_name(k) is not None}
+    num_layers, bidirectional = deep_layout(layered)
+    cell = cell or cell_of(layer_params(layered, 0)).name
+    layout = _layout(cell)
+    sd = _to_state_dict_deep(layered, cell, as_tensors=True)
+    W_ih, W_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
+    if "weight_hr_l0" in sd:
+        kwargs.setdefault("proj_size", sd["weight_hr_l0"].shape[0])
+    module = getattr(torch.nn, layout.module)(
+        W_ih.shape[1],
+        W_ih.shape[0] // layout.blocks,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        dtype=W_hh.dtype,
+        **{**layout.kwargs, **kwargs},
+    )
     module.load_state_dict(sd)
     return module

@@ -129,8 +129,6 @@ def test_module_without_bias_loads_as_zero_biases(torch):
 @pytest.mark.parametrize(
     "make,match",
     [
-        (lambda t: t.nn.LSTM(D, H, num_layers=2), "single-layer"),
-        (lambda t: t.nn.GRU(D, H, bidirectional=True), "bidirectional"),
         (lambda t: t.nn.RNN(D, H, nonlinearity="relu"), "tanh"),
         (lambda t: t.nn.LSTMCell(D, H), "Cell classes are not supported"),
         (lambda t: t.nn.Linear(D, H), r"expected a torch\.nn\.RNN, LSTM or GRU"),
@@ -143,10 +141,14 @@ def test_unsupported_modules_raise_clear_errors(torch, make, match):
 
 @pytest.mark.torch
 def test_state_dicts_that_do_not_fit_raise_clear_errors(torch):
-    with pytest.raises(ValueError, match="single-layer"):
-        from_torch(torch.nn.LSTM(D, H, num_layers=2).state_dict(), "lstm")
-    with pytest.raises(ValueError, match="bidirectional"):
-        from_torch(torch.nn.GRU(D, H, bidirectional=True).state_dict(), "gru")
+    sd = torch.nn.LSTM(D, H, num_layers=2).state_dict()  # several layers: see test_deep.py
+    with pytest.raises(ValueError, match=r"numbered 0\.\.L-1, found \[1\]"):
+        from_torch({k: v for k, v in sd.items() if k.endswith("_l1")}, "lstm")
+    sd = torch.nn.GRU(D, H, num_layers=2, bidirectional=True).state_dict()
+    with pytest.raises(ValueError, match="'_reverse' direction and others do not"):
+        from_torch({k: v for k, v in sd.items() if not k.endswith("_l1_reverse")}, "gru")
+    with pytest.raises(ValueError, match=r"key 'weight_xx_l1'"):
+        from_torch({**sd, "weight_xx_l1": sd["weight_ih_l1"]}, "gru")
     with pytest.raises(ValueError, match=r"module is a torch\.nn\.GRU"):
         from_torch(torch.nn.GRU(D, H), "lstm")
 

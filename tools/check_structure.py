@@ -63,6 +63,7 @@ MATHS_MODULES: tuple[str, ...] = (
     "rnncourse.tbptt",
     "rnncourse.gradient_flow",
     "rnncourse.masking",
+    "rnncourse.deep",
     "rnncourse.tasks",
     "rnncourse.datasets",
     "rnncourse.initialization",
