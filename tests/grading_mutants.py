@@ -1409,3 +1409,137 @@ def _(dh, x, h0, h, W_xh, W_hh):
         dh_next[...] = da @ W_hh
     out = dx, dh_next, dW_xh, dW_hh, db_h
     return tuple(a.astype(x.dtype) for a in out)  # "the checker wants float64"
+
+
+# ---------------------------------------------------------------- lesson 11: deeper, both ways
+def _tanh_layer(inp, h, W_xh, W_hh, b_h):
+    states = []
+    for t in range(inp.shape[1]):
+        h = np.tanh(inp[:, t] @ W_xh.T + h @ W_hh.T + b_h)
+        states.append(h)
+    return np.stack(states, axis=1)
+
+
+@mutant("stacked_rnn_forward", "every layer reads x", "layer l > 0 reads the layer below's")
+def _(x, h0, params):
+    out, last = None, []
+    for layer in range(h0.shape[0]):
+        W = [params[k + f"_l{layer}"] for k in ("W_xh", "W_hh", "b_h")]
+        out = _tanh_layer(x, h0[layer], *W)
+        last.append(out[:, -1])
+    return out, np.array(last)
+
+
+@mutant("stacked_rnn_forward", "one initial state for all layers", "h0[l]")
+def _(x, h0, params):
+    inp, last = x, []
+    for layer in range(len(h0)):
+        inp = _tanh_layer(inp, h0[0], *(params[f"{k}_l{layer}"] for k in ("W_xh", "W_hh", "b_h")))
+        last.append(inp[:, -1])
+    return inp, np.stack(last)
+
+
+@mutant("stacked_rnn_forward", "only the top layer's last state", "keeps every layer's")
+def _(x, h0, params):
+    inp = x
+    for layer in range(h0.shape[0]):
+        inp = _tanh_layer(inp, h0[layer], params[f"W_xh_l{layer}"], params[f"W_hh_l{layer}"],
+                          params[f"b_h_l{layer}"])  # fmt: skip
+    return inp, inp[:, -1]
+
+
+@mutant("stacked_rnn_forward", "h_n as (N, L, H)", "stack the layers' last states on axis 0")
+def _(x, h0, params):
+    inp, last = x, []
+    for layer in range(h0.shape[0]):
+        inp = _tanh_layer(
+            inp, h0[layer], *(params[f"{k}_l{layer}"] for k in ("W_xh", "W_hh", "b_h"))
+        )
+        last.append(inp[:, -1])
+    return inp, np.stack(last, axis=1)
+
+
+@mutant("stacked_rnn_forward", "bottom layer's states returned", "top layer's")
+def _(x, h0, params):
+    layers, inp = [], x
+    for layer in range(h0.shape[0]):
+        inp = _tanh_layer(
+            inp, h0[layer], *(params[f"{k}_l{layer}"] for k in ("W_xh", "W_hh", "b_h"))
+        )
+        layers.append(inp)
+    return layers[0], np.stack([h[:, -1] for h in layers])
+
+
+@correct("stacked_rnn_forward", "all layers at each step (a loop over t outside)")
+def _(x, h0, params):
+    L, T = h0.shape[0], x.shape[1]
+    h = [h0[layer].copy() for layer in range(L)]
+    out = np.empty((x.shape[0], T, h0.shape[2]), dtype=x.dtype)
+    for t in range(T):
+        below = x[:, t]
+        for layer in range(L):
+            a = below @ params[f"W_xh_l{layer}"].T + h[layer] @ params[f"W_hh_l{layer}"].T
+            h[layer] = np.tanh(a + params[f"b_h_l{layer}"])
+            below = h[layer]
+        out[:, t] = below
+    return out, np.stack(h)
+
+
+@mutant("bidirectional_rnn_forward", "backward states left reversed", "flip them back in time")
+def _(x, h0, params):
+    f = _tanh_layer(x, h0[0], params["W_xh_l0"], params["W_hh_l0"], params["b_h_l0"])
+    b = _tanh_layer(np.flip(x, axis=1), h0[1], params["W_xh_l0_reverse"],
+                    params["W_hh_l0_reverse"], params["b_h_l0_reverse"])  # fmt: skip
+    return np.concatenate((f, b), axis=-1), np.stack([f[:, -1], b[:, -1]])
+
+
+@mutant("bidirectional_rnn_forward", "backward half first", "forward direction first")
+def _(x, h0, params):
+    f = _tanh_layer(x, h0[0], params["W_xh_l0"], params["W_hh_l0"], params["b_h_l0"])
+    b = _tanh_layer(x[:, ::-1], h0[1], params["W_xh_l0_reverse"], params["W_hh_l0_reverse"],
+                    params["b_h_l0_reverse"])[:, ::-1]  # fmt: skip
+    return np.concatenate((b, f), axis=2), np.stack([f[:, -1], b[:, 0]])
+
+
+@mutant("bidirectional_rnn_forward", "h_n[1] from the last step", "ends at step 0")
+def _(x, h0, params):
+    f = _tanh_layer(x, h0[0], params["W_xh_l0"], params["W_hh_l0"], params["b_h_l0"])
+    b = _tanh_layer(x[:, ::-1], h0[1], params["W_xh_l0_reverse"], params["W_hh_l0_reverse"],
+                    params["b_h_l0_reverse"])[:, ::-1]  # fmt: skip
+    out = np.concatenate((f, b), axis=2)
+    return out, np.stack([out[:, -1, : f.shape[2]], out[:, -1, f.shape[2] :]])
+
+
+@mutant("bidirectional_rnn_forward", "second pass reads x forwards", "must read x[:, ::-1]")
+def _(x, h0, params):
+    f = _tanh_layer(x, h0[0], params["W_xh_l0"], params["W_hh_l0"], params["b_h_l0"])
+    b = _tanh_layer(x, h0[1], params["W_xh_l0_reverse"], params["W_hh_l0_reverse"],
+                    params["b_h_l0_reverse"])  # fmt: skip
+    return np.concatenate((f, b), axis=2), np.stack([f[:, -1], b[:, -1]])
+
+
+@mutant("bidirectional_rnn_forward", "joined on the time axis", "out should have shape")
+def _(x, h0, params):
+    f = _tanh_layer(x, h0[0], params["W_xh_l0"], params["W_hh_l0"], params["b_h_l0"])
+    b = _tanh_layer(x[:, ::-1], h0[1], params["W_xh_l0_reverse"], params["W_hh_l0_reverse"],
+                    params["b_h_l0_reverse"])[:, ::-1]  # fmt: skip
+    return np.concatenate((f, b), axis=1), np.stack([f[:, -1], b[:, 0]])
+
+
+@correct("bidirectional_rnn_forward", "both directions in one loop, indices instead of flips")
+def _(x, h0, params):
+    N, T, _ = x.shape
+    H = h0.shape[2]
+    out = np.zeros((N, T, 2 * H), dtype=x.dtype)
+    hf, hb = h0[0], h0[1]
+    for t in range(T):
+        s = T - 1 - t
+        hf = np.tanh(x[:, t] @ params["W_xh_l0"].T + hf @ params["W_hh_l0"].T + params["b_h_l0"])
+        hb = np.tanh(
+            x[:, s] @ params["W_xh_l0_reverse"].T
+            + hb @ params["W_hh_l0_reverse"].T
+            + params["b_h_l0_reverse"]
+        )
+        out[:, t, :H] = hf
+        out[:, s, H:] = hb
+    return out, np.stack([hf, hb])

@@ -1,7 +1,8 @@
 """The course's synthetic sequence tasks, in one place; every one is drawn from an explicit
 ``rng: np.random.Generator`` (no global random state).
 
-    symbols     one_hot, copy_task, echo_task, majority_task, recall_batch
+    symbols     one_hot, copy_task, echo_task, majority_task, recall_batch, window_bits,
+                window_majority, window_parity (lesson 11)
     signals     adding_problem, noisy_sine, chirp_signals
     sentences   the "not" language of lessons 1 and 4: VOCAB, make_sentences, tag_sentences,
                 negated_at, ... (import them from ``rnncourse.tasks.sentences``)
@@ -19,7 +20,16 @@ and import their data from here.
 from __future__ import annotations
 
 from rnncourse.tasks.signals import adding_problem, chirp_signals, noisy_sine
-from rnncourse.tasks.symbols import copy_task, echo_task, majority_task, one_hot, recall_batch
+from rnncourse.tasks.symbols import (
+    copy_task,
+    echo_task,
+    majority_task,
+    one_hot,
+    recall_batch,
+    window_bits,
+    window_majority,
+    window_parity,
+)
 
 __all__ = [
     "adding_problem",
@@ -30,4 +40,7 @@ __all__ = [
     "noisy_sine",
     "one_hot",
     "recall_batch",
+    "window_bits",
+    "window_majority",
+    "window_parity",
 ]

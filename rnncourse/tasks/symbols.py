@@ -114,3 +114,40 @@ def recall_batch(N: int, T: int, K: int, rng: np.random.Generator) -> tuple[np.n
     """
     s = rng.integers(0, K, size=(N, T))
     return one_hot(s, K), s[:, 0]
+
+
+def window_bits(T: int, *, N: int | None = None, rng: np.random.Generator | None = None):
+    """Bit strings for the window tasks of lesson 11: T + 2 bits b_{-1}, b_0, ..., b_{T-1}, b_T.
+
+    The model sees the T inner bits; the two outer ones are drawn but never shown, so every
+    position, the first and the last included, has a left and a right neighbour it may not see.
+    With ``rng`` and ``N``: N strings drawn uniformly; without: all 2^(T+2) strings, once each
+    (a test set on which every prefix is followed by every continuation equally often).
+
+    Returns bits (N, T + 2) int, with bits[:, 1:-1] the inputs.
+    """
+    if rng is None:
+        codes = np.arange(2 ** (T + 2))
+        return (codes[:, None] >> np.arange(T + 2)[::-1]) & 1
+    return rng.integers(0, 2, size=(N, T + 2))
+
+
+def window_majority(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Label y_t = 1 when at least two of b_{t-1}, b_t, b_{t+1} are 1 (a smoothing filter): the
+    label at step t depends on the next input. x (N, T, 1) float (the inner bits), y (N, T) int.
+
+    >>> x, y = window_majority(np.array([[0, 1, 1, 0, 0, 1]]))
+    >>> x[0, :, 0].tolist(), y[0].tolist()
+    ([1.0, 1.0, 0.0, 0.0], [1, 1, 0, 0])
+    """
+    bits = np.asarray(bits)
+    y = (bits[:, :-2] + bits[:, 1:-1] + bits[:, 2:] >= 2).astype(np.int64)
+    return bits[:, 1:-1, None].astype(np.float64), y
+
+
+def window_parity(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Label y_t = b_{t-1} xor b_t xor b_{t+1}, the parity of the same window. x, y as in
+    ``window_majority``."""
+    bits = np.asarray(bits)
+    y = (bits[:, :-2] ^ bits[:, 1:-1] ^ bits[:, 2:]).astype(np.int64)
+    return bits[:, 1:-1, None].astype(np.float64), y
