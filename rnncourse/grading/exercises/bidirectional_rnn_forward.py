@@ -12,7 +12,7 @@ import numpy as np
 
 from rnncourse.deep import bidirectional_rnn_forward
 from rnncourse.grading.exercises._common import normal, sizes_for, states
-from rnncourse.grading.exercises.stacked_rnn_forward import _layer, stack_params
+from rnncourse.grading.exercises.stacked_rnn_forward import stack_params, tanh_layer
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 
 
@@ -38,8 +38,8 @@ def _bi(
         names = ("W_xh", "W_hh", "b_h")
         pf = [params[f"{n}_l0"] for n in names]
         pb = pf if same_weights else [params[f"{n}_l0_reverse"] for n in names]
-        hf = _layer(x, h0[0], *pf)
-        hb = _layer(x[:, ::-1] if reverse_input else x, h0[1], *pb)
+        hf = tanh_layer(x, h0[0], *pf)
+        hb = tanh_layer(x[:, ::-1] if reverse_input else x, h0[1], *pb)
         if reverse_input and flip_back:
             hb = hb[:, ::-1]
         out = np.concatenate([hb, hf] if backward_first else [hf, hb], axis=2)

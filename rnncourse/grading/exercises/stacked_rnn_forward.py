@@ -56,7 +56,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     return out
 
 
-def _layer(x, h0, W_xh, W_hh, b_h, act=np.tanh):
+def tanh_layer(x, h0, W_xh, W_hh, b_h, act=np.tanh):
     hs, h = [], h0
     for t in range(x.shape[1]):
         h = act(x[:, t] @ W_xh.T + h @ W_hh.T + b_h)
@@ -73,7 +73,7 @@ def _stack(one_h0=False, out_from=-1, last_step=-1, hn_top_only=False, hn_axis=0
         inp, layers = x, []
         for layer in range(L):
             p = [params[f"{n}_l{layer}"] for n in ("W_xh", "W_hh", "b_h")]
-            h = _layer(inp, h0[0] if one_h0 else h0[layer], *p)
+            h = tanh_layer(inp, h0[0] if one_h0 else h0[layer], *p)
             layers.append(h)
             inp = h
         last = [h[:, last_step] for h in layers]
@@ -120,7 +120,7 @@ def _every_layer_reads_x(x, h0, params):
     inp, last = x, []
     for layer in range(h0.shape[0]):
         p = [params[f"{n}_l{layer}"] for n in ("W_xh", "W_hh", "b_h")]
-        inp = _layer(x, h0[layer], *p)
+        inp = tanh_layer(x, h0[layer], *p)
         last.append(inp[:, -1])
     return inp, np.stack(last)
 
