@@ -43,7 +43,7 @@ def _number(item: ValueItem, got: Any) -> tuple[float | None, str]:
 
 def _tolerance_text(item: ValueItem) -> str:
     if item.tolerance == 0:
-        return "the answer is exact (tolerance 0)"
+        return "the answer is exact: tolerance 0"
     return f"accepted within ±{_fmt(item.tolerance)}"
 
 
@@ -96,7 +96,7 @@ def _judge_number(item: ValueItem, got: Any) -> Outcome:
             f"{_fmt(expected, value)}{unit}, {_tolerance_text(item)}; yours is {side}"
         )
     else:
-        message = f"{_fmt(value)}{unit} is not it ({side}; {_tolerance_text(item)})"
+        message = f"{_fmt(value)}{unit} is not right: {side} ({_tolerance_text(item)})"
     for mistake in item.mistakes:
         if abs(value - float(mistake.fn())) <= max(item.tolerance, 1e-9 * abs(value)):
             return Outcome(FAILED, message, mistake.hint, None, mistake.name, mistake.ladder)
