@@ -1,58 +1,64 @@
-"""Numeric item ``gru_parameter_count``: the parameters of a GRU layer, D = 10, H = 32.
+"""Numeric item ``gru_parameter_count``: the parameters of a two-layer GRU with an output layer.
 
-No lesson prints this count; the learner has to know what each of PyTorch's four GRU arrays
-holds. Exact (tolerance 0); the catalogued wrong counts are the other layers' counts and the
-GRU with one bias.
+Lesson 08 prints the count of one GRU layer, 3H(D + H) + 6H; this asks for a model it does not
+print: two stacked GRU layers (the second reads the first's hidden states) and an output
+layer, D = 10, H = 32, K = 5. The learner has to see that the second layer's input size is H,
+not D. Exact (tolerance 0); the catalogued wrong counts are the ways of missing that.
 """
 
 from __future__ import annotations
 
 from rnncourse.grading.spec import Mistake, ValueItem
 
-D, H = 10, 32
-BLOCK = H * D + H * H  # one gate's input and recurrent weights
+D, H, K = 10, 32, 5
 
+
+def _gru(d: int, biases: int = 2) -> int:
+    return 3 * H * (d + H) + biases * 3 * H
+
+
+OUTPUT = K * H + K
 
 EXERCISE = ValueItem(
     name="gru_parameter_count",
     kind="numeric",
-    question=f"How many numbers does a GRU layer with D = {D}, H = {H} (PyTorch's layout) hold?",
-    answer=3 * (BLOCK + 2 * H),
+    question=f"Parameters of 2 stacked GRU layers and an output layer, D = {D}, H = {H}, K = {K}?",
+    answer=_gru(D) + _gru(H) + OUTPUT,
     tolerance=0,
     unit="parameters",
     mistakes=[
         Mistake(
-            "one bias",
-            lambda: 3 * (BLOCK + H),
-            "PyTorch's GRU keeps both biases, b_ih and b_hh, each (3H,): the reset gate "
-            "multiplies W_hn h + b_hn, so b_hn cannot be merged into b_in. 3 (H D + H H + 2 H).",
-            "count the bias vectors: how many does the GRU keep, and why can the candidate's "
-            "two not be merged?",
+            "second layer reads D inputs",
+            lambda: 2 * _gru(D) + OUTPUT,
+            "the second layer's inputs are the first layer's hidden states, H numbers per "
+            "step: its W_ih is (3H, H), so it has 3H(H + H) + 6H parameters.",
+            "look at the second layer: what are its inputs, and how many numbers is each?",
         ),
         Mistake(
-            "no biases",
-            lambda: 3 * BLOCK,
-            "add the biases: b_ih and b_hh, each (3H,).",
-            "count the arrays of the layer: W_ih, W_hh and two more.",
+            "no output layer",
+            lambda: _gru(D) + _gru(H),
+            "the output layer y_t = h_t @ W_hy.T + b_y adds W_hy (K, H) and b_y (K,).",
+            "count the layers: the model ends in an output layer too.",
         ),
         Mistake(
-            "LSTM's four blocks",
-            lambda: 4 * (BLOCK + 2 * H),
-            "a GRU stacks three blocks (r, z, n), not four as the LSTM does (i, f, g, o).",
-            "count the blocks stacked in W_ih (3H, D): how many gates and candidates?",
+            "one GRU layer",
+            lambda: _gru(D) + OUTPUT,
+            "there are two GRU layers: the second has 3H(H + H) + 6H parameters of its own.",
+            "count the GRU layers in the question.",
         ),
         Mistake(
-            "one block only",
-            lambda: BLOCK + 2 * H,
-            "W_ih is (3H, D) and W_hh (3H, H): the reset gate, the update gate and the "
-            "candidate each have their own weights, so every array is three blocks.",
-            "look at the shapes: W_ih is (3H, D), not (H, D).",
+            "one bias per GRU layer",
+            lambda: _gru(D, 1) + _gru(H, 1) + OUTPUT,
+            "PyTorch's GRU keeps both biases, b_ih and b_hh (3H,) each: the reset gate "
+            "multiplies W_hn h + b_hn, so b_hn cannot be merged into b_in.",
+            "count the bias vectors of a GRU layer: why can the candidate's two not be merged?",
         ),
         Mistake(
-            "W_hh as H x D",
-            lambda: 3 * (2 * H * D + 2 * H),
-            "W_hh maps the state to the gates: it is (3H, H), not (3H, D).",
-            "look at the shape of W_hh: what does it multiply?",
+            "LSTM layers",
+            lambda: 4 * H * (D + H) + 4 * H + 4 * H * (2 * H) + 4 * H + OUTPUT,
+            "that is the count for LSTM layers (four blocks i, f, g, o, one bias); a GRU "
+            "stacks three (r, z, n) and keeps two biases.",
+            "count the blocks stacked in a GRU's W_ih: how many gates and candidates?",
         ),
     ],
 )
