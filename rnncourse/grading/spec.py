@@ -286,8 +286,8 @@ def finite_difference(
 ) -> Callable[..., np.ndarray]:
     """A derivation item's reference: the derivative of ``select(forward(*args))`` with
     respect to argument ``wrt``, entry by entry, by central differences (float64, step
-    ``eps``, with Richardson extrapolation: error about eps**4 in float64). The grader
-    calls it on float64 copies of the inputs, like every reference.
+    ``eps``, with Richardson extrapolation: error about eps**4), computed in float64 and
+    returned in the inputs' dtype.
 
     The derivative asked for is element-wise (each output entry depends on the matching
     entry of ``wrt`` only, as ``h_t[n, j]`` depends on ``c_prev[n, j]`` only), so one
@@ -296,6 +296,9 @@ def finite_difference(
     position = list(args).index(wrt)
 
     def derivative(*values: Any) -> np.ndarray:
+        dtype = np.result_type(*[v for v in values if isinstance(v, np.ndarray)])
+        values = [v.astype(np.float64) if isinstance(v, np.ndarray) else v for v in values]
+
         def at(step: float) -> np.ndarray:
             moved = list(values)
             moved[position] = values[position] + step
@@ -303,7 +306,7 @@ def finite_difference(
 
         d1 = (at(eps) - at(-eps)) / (2 * eps)
         d2 = (at(2 * eps) - at(-2 * eps)) / (4 * eps)
-        return (4 * d1 - d2) / 3
+        return ((4 * d1 - d2) / 3).astype(dtype)
 
     return derivative
 

@@ -51,14 +51,6 @@ def _derivative(use_o=True, use_tanh_prime=True, tanh_at="c_t", gate="f", sigmoi
 
 MISTAKES = [
     Mistake(
-        "the cell path only",
-        _derivative(use_o=False, use_tanh_prime=False),
-        "f_t is d c_t / d c_prev; h_t = o_t * tanh(c_t) adds two more factors by the chain "
-        "rule: o_t * (1 - tanh(c_t)**2) * f_t.",
-        "your derivative stops at c_t: h_t is computed from c_t, so the chain rule goes one "
-        "step further.",
-    ),
-    Mistake(
         "output gate forgotten",
         _derivative(use_o=False),
         "h_t = o_t * tanh(c_t): the output gate o_t multiplies the derivative too.",
