@@ -1414,7 +1414,7 @@ def _(dh, x, h0, h, W_xh, W_hh):
 # ---------------------------------------------------------------- lstm_dh_dc_prev (a derivation)
 
 
-def _lstm_gates(x_t, h_prev, W_ih, W_hh, b):
+def _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b):
     H = h_prev.shape[1]
     a = x_t @ W_ih.T + h_prev @ W_hh.T + b
     sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
@@ -1428,19 +1428,19 @@ def _lstm_gates(x_t, h_prev, W_ih, W_hh, b):
 
 @mutant("lstm_dh_dc_prev", "only the cell path (f)", "two mistakes at once")
 def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
-    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    i, f, g, o = _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b)
     return f.copy()
 
 
 @mutant("lstm_dh_dc_prev", "tanh' at the old cell", "its derivative is 1 - tanh(c_t)**2")
 def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
-    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    i, f, g, o = _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b)
     return o * f * (1 - np.tanh(c_prev) ** 2)
 
 
 @mutant("lstm_dh_dc_prev", "no output gate", "the output gate o_t multiplies the derivative")
 def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
-    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    i, f, g, o = _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b)
     c = f * c_prev + i * g
     return f / np.cosh(c) ** 2
 
@@ -1450,7 +1450,7 @@ def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
     from rnncourse.lstm import lstm_step_forward
 
     h_t, c_t = lstm_step_forward(x_t, h_prev, c_prev, W_ih, W_hh, b)
-    i, f, g, o = _lstm_gates(x_t, h_prev, W_ih, W_hh, b)
+    i, f, g, o = _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b)
     return f * o / np.cosh(c_t) ** 2
 
 

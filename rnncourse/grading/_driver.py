@@ -131,7 +131,9 @@ def input_spec(value, key, arrays, depth=0):
         if depth >= MAX_DEPTH:
             raise ValueError(f"{key}: inputs nest dicts/tuples at most {MAX_DEPTH} levels deep")
         if isinstance(value, dict):
-            items = {str(k): input_spec(v, f"{key}|{k}", arrays, depth + 1) for k, v in value.items()}
+            items = {
+                str(k): input_spec(v, f"{key}|{k}", arrays, depth + 1) for k, v in value.items()
+            }
             return {"kind": "dict", "items": items}
         items = [input_spec(v, f"{key}|{i}", arrays, depth + 1) for i, v in enumerate(value)]
         return {"kind": "tuple", "items": items}

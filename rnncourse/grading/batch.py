@@ -56,8 +56,8 @@ from rnncourse.grading.kernel import Kernel, driver_code, in_own_thread, setup_c
 from rnncourse.grading.notebooks import GradedCell, graded_cells, is_solution, is_test
 from rnncourse.grading.report import Report
 from rnncourse.grading.spec import Case, ValueItem, get_exercise
-from rnncourse.grading.values import judge_value
 from rnncourse.grading.status import ERROR, PASSED, STOPS, TIMEOUT
+from rnncourse.grading.values import judge_value
 
 __all__ = ["Limits", "feedback_text", "grade_many", "grade_notebook", "main", "write_outputs"]
 

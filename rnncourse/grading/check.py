@@ -22,10 +22,17 @@ from collections.abc import Callable
 from typing import Any
 
 from rnncourse.grading import _driver, hints
-from rnncourse.grading.compare import Outcome, _decode, expected_outputs, judge
+from rnncourse.grading.compare import Outcome, decode_item, expected_outputs, judge
 from rnncourse.grading.distribution import judge_draws
 from rnncourse.grading.report import Report
-from rnncourse.grading.spec import Case, Exercise, ValueItem, exercise_names, get_exercise, item_names
+from rnncourse.grading.spec import (
+    Case,
+    Exercise,
+    ValueItem,
+    exercise_names,
+    get_exercise,
+    item_names,
+)
 from rnncourse.grading.status import STOPS, TIMEOUT
 from rnncourse.grading.values import judge_value
 
@@ -57,10 +64,7 @@ def graded_cases(name: str, hidden: bool) -> tuple[tuple[Case, dict[str, Any]], 
     Shared by ``check`` and the batch grader; never modified (the learner's function is given
     copies of the inputs).
     """
-    ex = get_exercise(name)
-    if ex.distribution is not None:  # judged on the distribution of draws, not on values
-        return tuple((case, {}) for case in ex.make_cases(hidden))
-    return tuple((case, expected_outputs(ex, case)) for case in ex.make_cases(hidden))
+    return _cases_for(get_exercise(name), hidden)
 
 
 def judge_call(
@@ -79,7 +83,7 @@ def judge_call(
     item = meta["outputs"][0]
     if item["kind"] != "array":
         return judge(ex, case, meta, arrays, after, {ex.outputs[0]: 0.0}, earlier)
-    return judge_draws(ex, case, _decode(item, arrays))
+    return judge_draws(ex, case, decode_item(item, arrays))
 
 
 def _call(fn: Callable[..., Any], ex: Exercise, args: list, timeout: float) -> tuple[dict, dict]:
@@ -102,15 +106,19 @@ def _timeout() -> float:
 
 def grade_function(
     fn: Callable[..., Any],
-    name: str | None = None,
+    name: str | Exercise | None = None,
     *,
     hidden: bool = False,
     timeout: float | None = None,
 ) -> Report:
     """Grade ``fn`` as exercise ``name`` (default ``fn.__name__``) and return the :class:`Report`.
 
-    Nothing is displayed and nothing is raised for a wrong answer; ``check`` does both.
+    ``name`` may also be a value item's name (``fn`` is then the value) or an
+    :class:`Exercise` object outside the catalogue (for tests and tools). Nothing is
+    displayed and nothing is raised for a wrong answer; ``check`` does both.
     """
+    if isinstance(name, Exercise):  # an item outside the catalogue (tests, tools)
+        return _grade(fn, name, _cases_for(name, hidden), hidden, timeout)
     if name in item_names() and isinstance(get_exercise(name), ValueItem):
         return grade_value(fn, name)
     if not callable(fn):
@@ -123,10 +131,25 @@ def grade_function(
         raise CheckFailed(
             f"there is no graded exercise called {name!r}; pass name=... (one of: {', '.join(exercise_names())})"
         )
-    ex = get_exercise(name)
+    return _grade(fn, get_exercise(name), graded_cases(name, hidden), hidden, timeout)
+
+
+def _cases_for(ex: Exercise, hidden: bool) -> tuple[tuple[Case, dict[str, Any]], ...]:
+    """:func:`graded_cases` of an exercise given as an object (not cached)."""
+    if ex.distribution is not None:
+        return tuple((case, {}) for case in ex.make_cases(hidden))
+    return tuple((case, expected_outputs(ex, case)) for case in ex.make_cases(hidden))
+
+
+def _grade(
+    fn: Callable[..., Any],
+    ex: Exercise,
+    cases: tuple[tuple[Case, dict[str, Any]], ...],
+    hidden: bool,
+    timeout: float | None,
+) -> Report:
     timeout = _timeout() if timeout is None else timeout
     outcomes: list[Outcome] = []
-    cases = graded_cases(name, hidden)
     for case, expected in cases:
         args = [_driver.copy_value(case.inputs[a]) for a in ex.args]
         meta, arrays = _call(fn, ex, args, timeout)

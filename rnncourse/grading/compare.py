@@ -29,7 +29,9 @@ from rnncourse.grading.status import ERROR, FAILED, PASSED
 __all__ = [
     "Outcome",
     "compared",
+    "decode_item",
     "expected_outputs",
+    "format_number",
     "flat_outputs",
     "judge",
     "outputs_by_name",
@@ -93,6 +95,17 @@ def _decode(item: dict, arrays: dict[str, np.ndarray]) -> Any:
     if kind == "string":
         return str(item["value"])
     return _Bad(item)
+
+
+def decode_item(item: dict, arrays: dict[str, np.ndarray]) -> Any:
+    """One encoded output (``_driver`` ITEM) as a value: arrays copied, dicts rebuilt,
+    strings as they are; anything else is a placeholder no comparison accepts."""
+    return _decode(item, arrays)
+
+
+def format_number(x: float, other: float | None = None) -> str:
+    """``x`` with 6 significant digits, or as many more as it takes to differ from ``other``."""
+    return _fmt(x, other)
 
 
 def relative_errors(got: np.ndarray, exp: np.ndarray) -> np.ndarray:
@@ -263,9 +276,7 @@ def _mistake_hint(
     return None
 
 
-def _failed(
-    message: str, case: Case, mistake: Mistake | None, other: str | None = None
-) -> Outcome:
+def _failed(message: str, case: Case, mistake: Mistake | None, other: str | None = None) -> Outcome:
     """A failed outcome whose hint is the mistake's (laddered) or a diagnostic ``other``."""
     if mistake is not None:
         return Outcome(FAILED, message, mistake.hint, case, mistake.name, mistake.ladder)

@@ -88,7 +88,9 @@ class Report:
         labels = ("Where to look", "Hint") if len(ladder) == 2 else ("Hint",)
         shown = list(zip(labels, ladder, strict=True))[: max(level, 1) - 1]
         if offer and self.more_hints(level):
-            shown.append(("More", f'rnncourse.grading.hint("{self.name}") for a more specific hint'))
+            shown.append(
+                ("More", f'rnncourse.grading.hint("{self.name}") for a more specific hint')
+            )
         return shown
 
     @property

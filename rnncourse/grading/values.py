@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from rnncourse.grading.compare import Outcome, _decode, _fmt
+from rnncourse.grading.compare import Outcome
+from rnncourse.grading.compare import decode_item as _decode
+from rnncourse.grading.compare import format_number as _fmt
 from rnncourse.grading.spec import ValueItem
 from rnncourse.grading.status import ERROR, FAILED, NOT_IMPLEMENTED, PASSED
 
@@ -35,8 +37,10 @@ def _number(item: ValueItem, got: Any) -> tuple[float | None, str]:
         return got, ""
     if hasattr(got, "shape") and getattr(got, "shape", None) == ():
         return float(got), ""
-    what = f"an array of shape {got.shape}" if hasattr(got, "shape") else (
-        f"the string {got!r}" if isinstance(got, str) else "something else"
+    what = (
+        f"an array of shape {got.shape}"
+        if hasattr(got, "shape")
+        else (f"the string {got!r}" if isinstance(got, str) else "something else")
     )
     return None, f"{item.name} is a single number; got {what}"
 

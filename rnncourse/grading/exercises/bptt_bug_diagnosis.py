@@ -25,7 +25,6 @@ EXERCISE = ValueItem(
         "too, and dx[:, T-1] with it.",
         "b": "a missing sum over time leaves dx right at every step (dx_t reads only da_t); "
         "here dx is wrong before T-1, so the error travels back through time.",
-        "d": "dh0 is da_0 @ W_hh, so at T = 1 dh0 would already be wrong (W_hh is not "
-        "symmetric).",
+        "d": "dh0 is da_0 @ W_hh, so at T = 1 dh0 would already be wrong (W_hh is not symmetric).",
     },
 )

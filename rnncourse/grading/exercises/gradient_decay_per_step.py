@@ -33,10 +33,10 @@ def setup() -> dict:
 
 
 def _norms() -> np.ndarray:
-    from rnncourse.grading.exercises.hidden_gradients import EXERCISE as hidden_gradients
+    from rnncourse.grading.exercises.hidden_gradients import EXERCISE as HIDDEN_GRADIENTS
 
     s = setup()
-    g = hidden_gradients.reference(s["dh_T"], s["h"], s["W_hh"])
+    g = HIDDEN_GRADIENTS.reference(s["dh_T"], s["h"], s["W_hh"])
     return np.linalg.norm(g[0], axis=1)
 
 
@@ -60,7 +60,7 @@ EXERCISE = ValueItem(
             lambda: SCALE,
             "0.9 is what W_hh alone does to the norm (all its singular values are 0.9); "
             "every step also multiplies by tanh'(a_t) = 1 - h_t**2 < 1. Measure it: the "
-            "norms of hidden_gradients(dh_T, h, W_hh)[0] at t = 0 and t = T-1, and the "
+            "norms of hidden_gradients(dh_last, h, W_hh)[0] at t = 0 and t = T-1, and the "
             "(T-1)-th root of their ratio.",
             "did you measure it, or reason from W_hh alone? Run your hidden_gradients on the "
             "setup and look at the norms of its rows.",
