@@ -516,3 +516,49 @@ def test_batch_reports_without_hints_unless_allowed():
 
     with pytest.raises(SystemExit):
         main(["x.ipynb", "--hints", "4"])
+
+
+# ---------------------------------------------------------------- end to end, real kernels
+
+
+def _with_answer(path, tmp_path, old: str, new: str):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    hits = [c for c in nb.cells if old in c.source]
+    assert len(hits) == 1
+    hits[0].source = hits[0].source.replace(old, new)
+    target = tmp_path / path.name
+    nbformat.write(nb, target)
+    return target
+
+
+def test_rnncourse_grade_reads_values_from_the_kernel_like_the_notebook(tmp_path):
+    from pathlib import Path
+
+    from rnncourse.grading.batch import Limits, grade_many
+
+    solutions = Path(REPO) / "solutions"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    choice = _with_answer(
+        solutions / "05_bptt.ipynb", tmp_path / "a", 'bptt_bug = "c"', 'bptt_bug = "d"'
+    )
+    finding = _with_answer(
+        solutions / "06_vanishing_exploding.ipynb",
+        tmp_path / "b",
+        "decay_per_step = (norms[0] / norms[T - 1]) ** (1 / (T - 1))",
+        "decay_per_step = 0.9",
+    )
+    limits = Limits(cell_timeout=30, total_timeout=120, call_timeout=10)
+    a, b = grade_many([choice, finding], solutions, limits=limits, workers=2)
+    wrong = a["exercises"]["test_bptt_bug_diagnosis"]
+    assert wrong["status"] == "failed" and wrong["points"] == 0
+    assert wrong["message"] == grade_value("d", "bptt_bug_diagnosis").summary(level=1)
+    assert a["exercises"]["test_rnn_backward"]["status"] == "passed"
+    guess = b["exercises"]["test_gradient_decay_per_step"]
+    assert guess["status"] == "failed"
+    assert guess["message"] == grade_value(0.9, "gradient_decay_per_step").summary(level=1)
+    assert "Where to look" not in guess["message"]  # rnncourse grade: symptoms only
+    assert b["exercises"]["test_hidden_gradients"]["status"] == "passed"
+    assert b["total"] == b["max"] - 2 and a["total"] == a["max"] - 2
