@@ -562,3 +562,14 @@ def test_rnncourse_grade_reads_values_from_the_kernel_like_the_notebook(tmp_path
     assert "Where to look" not in guess["message"]  # rnncourse grade: symptoms only
     assert b["exercises"]["test_hidden_gradients"]["status"] == "passed"
     assert b["total"] == b["max"] - 2 and a["total"] == a["max"] - 2
+
+
+def test_progress_and_grade_default_to_the_symptom_level():
+    import inspect
+
+    from rnncourse import progress
+    from rnncourse.grading.batch import grade_many, grade_notebook
+
+    for fn in (grade_many, grade_notebook):
+        assert inspect.signature(fn).parameters["hint_level"].default == 1
+    assert "hint_level" not in inspect.getsource(progress)  # so progress shows level 1
