@@ -573,3 +573,17 @@ def test_progress_and_grade_default_to_the_symptom_level():
     for fn in (grade_many, grade_notebook):
         assert inspect.signature(fn).parameters["hint_level"].default == 1
     assert "hint_level" not in inspect.getsource(progress)  # so progress shows level 1
+
+
+def test_every_hint_ladder_climbs():
+    """Where to look (level 2) is never the fix (level 3) and never empty when given."""
+    from rnncourse.grading import exercise_names
+
+    for name in item_names():
+        item = get_exercise(name)
+        for mistake in item.mistakes:
+            assert mistake.hint, (name, mistake.name)
+            if mistake.where:
+                assert mistake.where != mistake.hint, (name, mistake.name)
+                assert len(mistake.ladder) == 2
+    assert any(m.where for n in exercise_names() for m in get_exercise(n).mistakes)
