@@ -17,10 +17,13 @@ How a submission is graded (nothing in it is trusted, nothing in it is modified)
 3. For each test cell, the grader writes the exercise's seeded inputs to ``.npz`` (with a
    JSON request) and asks the kernel to call the learner's functions on them
    (``_driver.run_request``, each call time-limited); the kernel writes back ``.npz`` + JSON,
-   never pickle. The learner's kernel never sees expected outputs.
+   never pickle. The learner's kernel never sees expected outputs. A value item's check
+   (``check(value, name)``) asks for the notebook variable instead; an item graded on a
+   distribution asks for repeated calls sharing one ``rng`` built from a seed in the request.
 4. The grading process compares the outputs with the reference (``compare.judge``, the same
-   judge as ``check``), so redefining ``check`` or monkeypatching numpy in the notebook gains
-   nothing. A test cell earns its points when every check in it passes.
+   judge as ``check``; ``values.judge_value`` for values), so redefining ``check`` or
+   monkeypatching numpy in the notebook gains nothing. A test cell earns its points when every
+   check in it passes. Messages carry hints up to ``--hints N`` (default 1: the symptom).
 
 Results: a JSON gradebook ``{"submissions": [{"file", "student", "total", "max", "exercises":
 {grade_id: {"points", "max", "status", "message"}}}]}`` (status: one of
