@@ -330,10 +330,10 @@ def _sample_reference(logits, temperature, rng):
 
 
 def _sampler_cases(rng, hidden):
-    logits = rng.normal(size=K_OUTCOMES)
+    first, second = rng.normal(size=K_OUTCOMES), rng.normal(size=K_OUTCOMES)
     return [
-        Case({"logits": logits, "temperature": 1.0, "rng": RngSeed(11)}, "T = 1", {"K": 5}),
-        Case({"logits": logits, "temperature": 0.5, "rng": RngSeed(12)}, "T = 0.5", {"K": 5}),
+        Case({"logits": first, "temperature": 1.0, "rng": RngSeed(11)}, "T = 1", {"K": 5}),
+        Case({"logits": second, "temperature": 0.5, "rng": RngSeed(12)}, "T = 0.5", {"K": 5}),
     ]
 
 
@@ -587,3 +587,10 @@ def test_every_hint_ladder_climbs():
                 assert mistake.where != mistake.hint, (name, mistake.name)
                 assert len(mistake.ladder) == 2
     assert any(m.where for n in exercise_names() for m in get_exercise(n).mistakes)
+
+
+def test_the_case_audit_holds_a_distribution_item_to_its_rules():
+    from rnncourse.grading.audit import audit, rules_for
+
+    assert [r.name for r in rules_for(SAMPLER)] == ["an earlier case's shapes with new values"]
+    assert audit(SAMPLER) == []  # two cases, same shapes, new values
