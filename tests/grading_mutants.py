@@ -1543,3 +1543,60 @@ def _(x, h0, params):
         out[:, t, :H] = hf
         out[:, s, H:] = hb
     return out, np.stack([hf, hb])
+# ---------------------------------------------------------------- lstm_dh_dc_prev (a derivation)
+
+
+def _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b):
+    H = h_prev.shape[1]
+    a = x_t @ W_ih.T + h_prev @ W_hh.T + b
+    sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    return (
+        sig(a[:, :H]),
+        sig(a[:, H : 2 * H]),
+        np.tanh(a[:, 2 * H : 3 * H]),
+        sig(a[:, 3 * H :]),
+    )
+
+
+@mutant("lstm_dh_dc_prev", "only the cell path (f)", "two mistakes at once")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b)
+    return f.copy()
+
+
+@mutant("lstm_dh_dc_prev", "tanh' at the old cell", "its derivative is 1 - tanh(c_t)**2")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b)
+    return o * f * (1 - np.tanh(c_prev) ** 2)
+
+
+@mutant("lstm_dh_dc_prev", "no output gate", "the output gate o_t multiplies the derivative")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b)
+    c = f * c_prev + i * g
+    return f / np.cosh(c) ** 2
+
+
+@correct("lstm_dh_dc_prev", "via the package's step and 1/cosh^2")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    from rnncourse.lstm import lstm_step_forward
+
+    h_t, c_t = lstm_step_forward(x_t, h_prev, c_prev, W_ih, W_hh, b)
+    i, f, g, o = _dh_dc_gates(x_t, h_prev, W_ih, W_hh, b)
+    return f * o / np.cosh(c_t) ** 2
+
+
+@correct("lstm_dh_dc_prev", "h_t / tanh(c_t) is o_t, unit by unit in a loop")
+def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    N, H = h_prev.shape
+    out = np.empty((N, H), dtype=x_t.dtype)
+    for n in range(N):
+        for j in range(H):
+            a_f = x_t[n] @ W_ih[H + j] + h_prev[n] @ W_hh[H + j] + b[H + j]
+            a_i = x_t[n] @ W_ih[j] + h_prev[n] @ W_hh[j] + b[j]
+            a_g = x_t[n] @ W_ih[2 * H + j] + h_prev[n] @ W_hh[2 * H + j] + b[2 * H + j]
+            a_o = x_t[n] @ W_ih[3 * H + j] + h_prev[n] @ W_hh[3 * H + j] + b[3 * H + j]
+            f = 0.5 * (1 + np.tanh(a_f / 2))
+            c = f * c_prev[n, j] + 0.5 * (1 + np.tanh(a_i / 2)) * np.tanh(a_g)
+            out[n, j] = 0.5 * (1 + np.tanh(a_o / 2)) * (1 - np.tanh(c) ** 2) * f
+    return out

@@ -139,6 +139,7 @@ def test_grade_a_hostile_class(tmp_path, capsys):
         "--json", str(tmp_path / "grades.json"), "--csv", str(tmp_path / "grades.csv"),
         "--feedback", str(out), "--workers", "2",
         "--cell-timeout", "10", "--call-timeout", "5", "--total-timeout", "90", "--memory-mb", "2048",
+        "--hints", "3",
     ]  # fmt: skip
     assert cli_main(argv) == 0
     assert _digest(folder) == before, "submissions must never be modified"

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnncourse.grading import exercise_names
+from rnncourse.grading import exercise_names, item_names
 from rnncourse.grading.generate import generate, main, make_exercise
 from rnncourse.grading.notebooks import graded_cells, is_solution, is_test, parse_checks
 
@@ -71,15 +71,18 @@ def test_solution_notebook_follows_the_contract(path):
         else:
             assert is_test(cell)
             assert grader["locked"] is True and grader["points"] > 0
-            assert "### BEGIN HIDDEN TESTS" in cell.source
             assert cell.outputs, "solutions are committed executed"
             checks = parse_checks(
                 cell.source.replace("### BEGIN HIDDEN TESTS", "").replace(
                     "### END HIDDEN TESTS", ""
                 )
             )
-            assert {c.hidden for c in checks} == {False, True}
-            assert all(c.exercise in exercise_names() for c in checks)
+            assert all(c.exercise in item_names() for c in checks)
+            if all(c.exercise in exercise_names() for c in checks):  # graded functions
+                assert "### BEGIN HIDDEN TESTS" in cell.source
+                assert {c.hidden for c in checks} == {False, True}
+            else:  # a value item: one check of the learner's value, no hidden variant
+                assert [c.hidden for c in checks] == [False]
     assert len(ids) == len(set(ids)), "grade_id must be unique per notebook"
     assert graded_cells(nb), "every solutions notebook has graded test cells"
 

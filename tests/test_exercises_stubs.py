@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from rnncourse.grading.notebooks import is_test
+from rnncourse.grading.notebooks import is_solution, is_test
 
 REPO = Path(__file__).resolve().parents[1]
 EXERCISES = sorted((REPO / "exercises").glob("*.ipynb"))
@@ -44,6 +44,10 @@ def test_every_grade_cell_says_not_implemented(path, monkeypatch):
             assert "not implemented yet" in errors[0].evalue
             # no traceback wall: one short line rendered by CheckFailed._render_traceback_
             assert len(errors[0].traceback) == 1
+        elif is_solution(cell) and errors:
+            # a value item's answer cell: its stub raises at the top level until answered
+            assert [e.ename for e in errors] == ["NotImplementedError"], cell.source
+            assert "raises-exception" in cell.metadata.get("tags", [])
         else:
             assert errors == [], f"{cell.source[:80]!r} raised {errors[0].ename}" if errors else ""
     assert graded >= 1

@@ -27,12 +27,27 @@ def test_reference_passes_visible_and_hidden(name):
     assert grade_function(ex.reference, name, hidden=True).passed
 
 
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts as a fresh kernel does: every hint at level 1."""
+    from rnncourse.grading import hints
+
+    hints.forget()
+    yield
+    hints.forget()
+
+
 def test_check_raises_checkfailed_with_hint(capsys):
     def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h):
         return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T)
 
+    with pytest.raises(CheckFailed, match="h_t: 10 of 10 entries differ") as info:
+        check(rnn_step_forward)  # level 1: the symptom
+    assert "b_h is missing" not in str(info.value)
+    with pytest.raises(CheckFailed):
+        check(rnn_step_forward)  # level 2: where to look
     with pytest.raises(CheckFailed, match="b_h is missing") as info:
-        check(rnn_step_forward)
+        check(rnn_step_forward)  # level 3: the fix
     assert isinstance(info.value, AssertionError)
     out = capsys.readouterr().out
     assert "✗ rnn_step_forward: failed" in out
@@ -219,8 +234,10 @@ def test_check_raises_with_the_hint_and_passes_the_reference():
             out.append(g)
         return np.stack(out[::-1], axis=1)
 
+    with pytest.raises(CheckFailed, match="step"):
+        check(hidden_gradients)  # the symptom first
     with pytest.raises(CheckFailed, match=r"W_hh\.T"):
-        check(hidden_gradients)
+        check(hidden_gradients)  # the same mistake again: the fix
     assert check(get_exercise("hidden_gradients").reference, name="hidden_gradients") is None
 
 

@@ -14,6 +14,11 @@ names the likely mistake. ``check_hidden(fn)`` (``check(fn, hidden=True)``) does
 hidden tests' extra cases.
 ``grade_function`` returns the :class:`Report` without displaying or raising.
 
+Items of other kinds (``spec.KINDS``): ``check(value, name)`` grades a value item
+(``numeric``, ``choice``, ``experiment``: :class:`ValueItem`), and a ``derivation`` is a
+function checked against finite differences. Hints are progressive: ``hint(name)`` shows
+the last failure of ``name`` one level more specific (``rnncourse.grading.hints``).
+
 Batch grading (``rnncourse grade``) and one-notebook grading for ``rnncourse progress`` are in
 ``rnncourse.grading.batch`` (``grade_notebook``); the exercise generator is
 ``python -m rnncourse.grading.generate``. See ``rnncourse/grading/README.md`` for how to write
@@ -49,19 +54,36 @@ inputs; the first whose result matches gives the hint. Write each mistake in
 (``tests/test_grading_mutants.py``).
 """
 
-from rnncourse.grading.check import CheckFailed, check, check_hidden, grade_function
+from rnncourse.grading.check import CheckFailed, check, check_hidden, grade_function, grade_value
+from rnncourse.grading.hints import hint
 from rnncourse.grading.report import Report
-from rnncourse.grading.spec import Case, Exercise, Mistake, exercise_names, get_exercise
+from rnncourse.grading.spec import (
+    Case,
+    Distribution,
+    Exercise,
+    Mistake,
+    RngSeed,
+    ValueItem,
+    exercise_names,
+    get_exercise,
+    item_names,
+)
 
 __all__ = [
     "Case",
     "CheckFailed",
+    "Distribution",
     "Exercise",
     "Mistake",
     "Report",
+    "RngSeed",
+    "ValueItem",
     "check",
     "check_hidden",
     "exercise_names",
     "get_exercise",
     "grade_function",
+    "grade_value",
+    "hint",
+    "item_names",
 ]

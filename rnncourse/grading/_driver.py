@@ -12,8 +12,19 @@ Encoded result of one call:
     {"status": "returned", "top": {"kind": "not-a-tuple" | "wrong-length", ...}}  or
     {"status": "raised", "error": ERROR}
 ITEM is {"kind": "array", "key", "dtype", "shape"} | {"kind": "scalar", "key", "type"} |
-{"kind": "dict", "items": {name: ITEM}} | {"kind": "list", "len"} |
-{"kind": "bad-dtype", "dtype"} | {"kind": "other", "type"}.
+{"kind": "dict", "items": {name: ITEM}} | {"kind": "string", "value"} | {"kind": "list", "len"} |
+{"kind": "bad-dtype", "dtype"} | {"kind": "other", "type"}; dicts are read two levels deep
+(optimiser state such as {"m": {"W_xh": ...}, "v": {...}}), deeper ones are "other".
+
+Inputs (grader -> kernel) are described by ARG specs (:func:`input_spec`, :func:`build_input`):
+{"kind": "array"} | {"kind": "scalar"} | {"kind": "int"} | {"kind": "string", "value"} |
+{"kind": "rng", "seed"} (a fresh ``np.random.default_rng(seed)`` built in the kernel) |
+{"kind": "dict", "items": {key: ARG}} | {"kind": "tuple", "items": [ARG, ...]}, at most two
+levels of dicts/tuples; arrays travel in the .npz under '|'-joined keys.
+
+A request's call may instead ask for a value (``{"value": name}``: a notebook variable, read
+and encoded like a result) or repeat a call (``"repeat": n``: n calls sharing one rng, the
+results stacked into one array, for items graded on a distribution).
 """
 
 import contextlib
@@ -32,6 +43,28 @@ _SELF_FILES = {__file__ if "__file__" in globals() else "", "<rnncourse-grading-
 
 class CallTimeout(BaseException):
     """Raised in the learner's code when it runs past its time limit."""
+
+
+class RngSeed:
+    """A case input that is a random generator: the learner's function receives
+    ``np.random.default_rng(seed)``, built where the function runs."""
+
+    __slots__ = ("seed",)
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+
+    def __repr__(self):
+        return f"RngSeed({self.seed})"
+
+    def __eq__(self, other):
+        return isinstance(other, RngSeed) and other.seed == self.seed
+
+    def __hash__(self):
+        return hash(("RngSeed", self.seed))
+
+
+MAX_DEPTH = 2  # dicts/tuples nested at most this deep cross between grader and kernel
 
 
 @contextlib.contextmanager
@@ -60,22 +93,80 @@ def time_limit(seconds):
 
 
 def copy_value(value):
-    """A private deep copy of an input: arrays copied, dicts rebuilt, scalars as they are."""
+    """A private deep copy of an input: arrays copied, dicts and tuples rebuilt, an
+    :class:`RngSeed` turned into a fresh generator, scalars as they are."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, dict):
         return {k: copy_value(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(copy_value(v) for v in value)
+    if isinstance(value, RngSeed):
+        return np.random.default_rng(value.seed)
     return value
 
 
 def flatten(value, key, out):
-    """Arrays of an input value under '|'-joined keys (dicts one level deep)."""
+    """Arrays of an input value under '|'-joined keys (dicts and tuples nested)."""
     if isinstance(value, dict):
         for k, v in value.items():
             flatten(v, f"{key}|{k}", out)
+    elif isinstance(value, tuple):
+        for i, v in enumerate(value):
+            flatten(v, f"{key}|{i}", out)
+    elif isinstance(value, (RngSeed, str, np.random.Generator)):
+        pass  # nothing an in-place change could alter that the grader compares
     else:
         out[key] = np.asarray(value)
     return out
+
+
+def input_spec(value, key, arrays, depth=0):
+    """The ARG spec of an input value (grader side); its arrays go into ``arrays``."""
+    if isinstance(value, RngSeed):
+        return {"kind": "rng", "seed": value.seed}
+    if isinstance(value, str):
+        return {"kind": "string", "value": value}
+    if isinstance(value, (dict, tuple)):
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"{key}: inputs nest dicts/tuples at most {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            items = {
+                str(k): input_spec(v, f"{key}|{k}", arrays, depth + 1) for k, v in value.items()
+            }
+            return {"kind": "dict", "items": items}
+        items = [input_spec(v, f"{key}|{i}", arrays, depth + 1) for i, v in enumerate(value)]
+        return {"kind": "tuple", "items": items}
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{key}: a bool input is not supported")
+    if isinstance(value, (int, np.integer)):
+        arrays[key] = np.asarray(int(value))
+        return {"kind": "int"}
+    if isinstance(value, (float, np.floating)):
+        arrays[key] = np.asarray(float(value))
+        return {"kind": "scalar"}
+    arrays[key] = np.asarray(value)
+    return {"kind": "array"}
+
+
+def build_input(spec, stored, key):
+    """The input value an ARG spec describes (kernel side): fresh copies, a fresh rng."""
+    kind = spec["kind"]
+    if kind == "rng":
+        return np.random.default_rng(int(spec["seed"]))
+    if kind == "string":
+        return str(spec["value"])
+    if kind == "dict":
+        return {k: build_input(v, stored, f"{key}|{k}") for k, v in spec["items"].items()}
+    if kind == "tuple":
+        return tuple(build_input(v, stored, f"{key}|{i}") for i, v in enumerate(spec["items"]))
+    if kind == "int":
+        return int(stored[key])
+    if kind == "scalar":
+        return float(stored[key])
+    if "keys" in spec:  # the earlier one-level dict spec
+        return {k: stored[f"{key}|{k}"].copy() for k in spec["keys"]}
+    return stored[key].copy()
 
 
 def error_record(exc):
@@ -113,9 +204,11 @@ def error_record(exc):
     }
 
 
-def _encode_item(x, key, arrays):
+def _encode_item(x, key, arrays, depth=0):
     if isinstance(x, (bool, np.bool_)):
         return {"kind": "other", "type": type(x).__name__}
+    if isinstance(x, str):
+        return {"kind": "string", "value": x[:1000], "len": len(x)}
     if isinstance(x, np.ndarray):
         arr = np.asarray(x)  # a plain ndarray view of any subclass
         if arr.dtype.kind not in "fiu":
@@ -126,9 +219,11 @@ def _encode_item(x, key, arrays):
         arrays[key] = np.array(float(x), dtype=np.float64)
         return {"kind": "scalar", "key": key, "type": type(x).__name__}
     if isinstance(x, dict):
+        if depth >= MAX_DEPTH or len(x) > 1000:
+            return {"kind": "other", "type": "dict nested more than two levels, or too long"}
         items = {}
         for i, (k, v) in enumerate(x.items()):
-            items[str(k)] = _encode_item(v, f"{key}.{i}", arrays)
+            items[str(k)] = _encode_item(v, f"{key}.{i}", arrays, depth + 1)
         return {"kind": "dict", "items": items}
     if isinstance(x, (list, tuple)):
         return {"kind": "list", "len": len(x), "type": type(x).__name__}
@@ -173,6 +268,53 @@ def call(fn, args, n_outputs, timeout, prefix="o"):
         return {"status": "returned", "top": {"kind": "unreadable", "type": repr(exc)[:200]}}, {}
 
 
+def call_repeated(fn, args, n_outputs, timeout, repeat, prefix="o"):
+    """Call ``fn`` ``repeat`` times on fresh copies of ``args`` that share one rng (the
+    generator in ``args`` is passed as it is, so the draws continue), and encode the results
+    stacked into one array: what a distribution-graded item is judged on."""
+    rng_at = [i for i, a in enumerate(args) if isinstance(a, np.random.Generator)]
+    draws = []
+    try:
+        with time_limit(timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            for _ in range(int(repeat)):
+                fresh = [a if i in rng_at else copy_value(a) for i, a in enumerate(args)]
+                out = fn(*fresh)
+                if isinstance(out, (bool, np.bool_)) or not isinstance(
+                    out, (int, float, np.integer, np.floating, np.ndarray)
+                ):
+                    return encode(out, n_outputs, prefix)
+                draws.append(out)
+    except CallTimeout as exc:
+        return {"status": "raised", "error": error_record(exc)}, {}
+    except Exception as exc:
+        return {"status": "raised", "error": error_record(exc)}, {}
+    except SystemExit as exc:
+        record = error_record(exc)
+        record["message"] = f"SystemExit({exc.code!r}): the function called sys.exit()"
+        return {"status": "raised", "error": record}, {}
+    try:
+        stacked = np.array(draws)
+    except Exception:
+        return {"status": "returned", "top": {"kind": "unreadable", "type": "ragged draws"}}, {}
+    return encode(stacked, 1, prefix)
+
+
+def read_value(namespace, name, prefix="o"):
+    """A notebook variable, encoded like a function's result (a value item's answer)."""
+    if name not in namespace:
+        return {"status": "missing"}, {}
+    try:
+        return encode(namespace[name], 1, prefix)
+    except Exception as exc:
+        return {"status": "returned", "top": {"kind": "unreadable", "type": repr(exc)[:200]}}, {}
+
+
+def _request_args(item, stored):
+    """The arguments of one requested call, built from its ARG specs."""
+    return [build_input(spec, stored, f"{item['case']}|{spec['name']}") for spec in item["args"]]
+
+
 def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
     """Batch mode, inside the learner's kernel: call each requested function on the grader's
     inputs and write the results (JSON + .npz). ``namespace`` is the notebook's globals."""
@@ -182,6 +324,11 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
         stored = {k: data[k] for k in data.files}
     results, arrays, timed_out = [], {}, set()
     for j, item in enumerate(request["calls"]):
+        if "value" in item:
+            meta, out = read_value(namespace, item["value"], prefix=f"{j}|o")
+            arrays.update(out)
+            results.append(meta)
+            continue
         fn = namespace.get(item["function"])
         if item["function"] in timed_out:  # one endless loop is enough to wait for
             results.append({"status": "skipped"})
@@ -189,16 +336,13 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
         if not callable(fn):
             results.append({"status": "missing"})
             continue
-        args = []
-        for spec in item["args"]:
-            key = f"{item['case']}|{spec['name']}"
-            if spec["kind"] == "dict":
-                args.append({k: stored[f"{key}|{k}"].copy() for k in spec["keys"]})
-            elif spec["kind"] == "scalar":
-                args.append(float(stored[key]))
-            else:
-                args.append(stored[key].copy())
-        meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")
+        args = _request_args(item, stored)
+        if item.get("repeat"):
+            meta, out = call_repeated(
+                fn, args, item["n_outputs"], request["timeout"], item["repeat"], prefix=f"{j}|o"
+            )
+        else:
+            meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")
         if meta["status"] == "raised" and meta["error"]["timeout"]:
             timed_out.add(item["function"])
         arrays.update(out)

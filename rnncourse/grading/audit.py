@@ -15,6 +15,8 @@ Every graded exercise is held to these rules, on the cases ``check`` runs (``mak
                                      and a sequence, 1-3 leading axes) holds for some case
     float32 arithmetic rejected      on some float64 case, the reference computed on float32
                                      copies of the inputs and cast back fails the tolerance
+                                     (an item graded on a distribution of draws is held to the
+                                     repeat and branch rules only)
     letters                          in each case, sizes differ, except D = H and K = H in
                                      square-layer cases, so shapes can be named by letter
 
@@ -140,6 +142,11 @@ def rules_for(ex: Exercise, cases: list[Case] | None = None) -> list[Rule]:
     """The rules that apply to ``ex`` (judged on ``cases``, default its visible cases)."""
     cases = ex.make_cases() if cases is None else cases
     letters = {letter for c in cases for letter in c.sizes}
+    if ex.distribution is not None:
+        # judged by a statistical test on draws, not at a tolerance: the dtype rules do not apply
+        return [RULES["an earlier case's shapes with new values"]] + [
+            Rule(f"branch: {name}", _where(p)) for name, p in ex.branches.items()
+        ]
     rules = [RULES["a float64 case"], RULES["a float32 case"]]
     rules += [RULES[f"{x} = 1"] for x in "NT" if x in letters]
     if {"D", "H"} <= letters:

@@ -17,10 +17,13 @@ How a submission is graded (nothing in it is trusted, nothing in it is modified)
 3. For each test cell, the grader writes the exercise's seeded inputs to ``.npz`` (with a
    JSON request) and asks the kernel to call the learner's functions on them
    (``_driver.run_request``, each call time-limited); the kernel writes back ``.npz`` + JSON,
-   never pickle. The learner's kernel never sees expected outputs.
+   never pickle. The learner's kernel never sees expected outputs. A value item's check
+   (``check(value, name)``) asks for the notebook variable instead; an item graded on a
+   distribution asks for repeated calls sharing one ``rng`` built from a seed in the request.
 4. The grading process compares the outputs with the reference (``compare.judge``, the same
-   judge as ``check``), so redefining ``check`` or monkeypatching numpy in the notebook gains
-   nothing. A test cell earns its points when every check in it passes.
+   judge as ``check``; ``values.judge_value`` for values), so redefining ``check`` or
+   monkeypatching numpy in the notebook gains nothing. A test cell earns its points when every
+   check in it passes. Messages carry hints up to ``--hints N`` (default 1: the symptom).
 
 Results: a JSON gradebook ``{"submissions": [{"file", "student", "total", "max", "exercises":
 {grade_id: {"points", "max", "status", "message"}}}]}`` (status: one of
@@ -49,14 +52,15 @@ import nbformat
 import numpy as np
 
 from rnncourse.grading import _driver
-from rnncourse.grading.check import graded_cases, timeout_message
-from rnncourse.grading.compare import Outcome, judge
+from rnncourse.grading.check import graded_cases, judge_call, timeout_message
+from rnncourse.grading.compare import Outcome
 from rnncourse.grading.gradebook import feedback_text, write_outputs
 from rnncourse.grading.kernel import Kernel, driver_code, in_own_thread, setup_code
 from rnncourse.grading.notebooks import GradedCell, graded_cells, is_solution, is_test
 from rnncourse.grading.report import Report
-from rnncourse.grading.spec import Case, get_exercise
+from rnncourse.grading.spec import Case, ValueItem, get_exercise
 from rnncourse.grading.status import ERROR, PASSED, STOPS, TIMEOUT
+from rnncourse.grading.values import judge_value
 
 __all__ = ["Limits", "feedback_text", "grade_many", "grade_notebook", "main", "write_outputs"]
 
@@ -116,27 +120,42 @@ def _entry(tc: GradedCell, status: str, message: str) -> dict:
     }
 
 
+def _request_call(chk, case_key: str, case: Case | None, inputs: dict) -> dict:
+    """One call of a request (see ``_driver``): a function on a case's inputs (written into
+    ``inputs``), repeated for an item graded on a distribution; or a value item's variable."""
+    ex = get_exercise(chk.exercise)
+    if isinstance(ex, ValueItem):
+        return {"value": chk.function, "case": case_key}
+    args = []
+    for a in ex.args:
+        spec = _driver.input_spec(case.inputs[a], f"{case_key}|{a}", inputs)
+        args.append({"name": a, **spec})
+    call = {"function": chk.function, "case": case_key, "args": args, "n_outputs": len(ex.outputs)}
+    if ex.distribution is not None:
+        call["repeat"] = ex.distribution.draws
+    return call
+
+
+def _cases_of(chk) -> tuple:
+    """(case, expected) pairs a check runs; a value item has one, without a case."""
+    if isinstance(get_exercise(chk.exercise), ValueItem):
+        return ((None, {}),)
+    return graded_cases(chk.exercise, chk.hidden)
+
+
 def _grade_cell(
-    kernel: Kernel, tc: GradedCell, workdir: Path, limits: Limits, deadline: float
+    kernel: Kernel,
+    tc: GradedCell,
+    workdir: Path,
+    limits: Limits,
+    deadline: float,
+    hint_level: int = 1,
 ) -> dict:
     request, inputs, calls, plan = {"calls": [], "timeout": limits.call_timeout}, {}, [], []
     for k, chk in enumerate(tc.checks):
         ex = get_exercise(chk.exercise)
-        for i, (case, expected) in enumerate(graded_cases(chk.exercise, chk.hidden)):
-            key = f"{k}.{i}"
-            args = []
-            for a in ex.args:
-                value = case.inputs[a]
-                if isinstance(value, dict):
-                    args.append({"name": a, "kind": "dict", "keys": list(value)})
-                else:
-                    args.append(
-                        {"name": a, "kind": "array" if isinstance(value, np.ndarray) else "scalar"}
-                    )
-                _driver.flatten(value, f"{key}|{a}", inputs)
-            request["calls"].append(
-                {"function": chk.function, "case": key, "args": args, "n_outputs": len(ex.outputs)}
-            )
+        for i, (case, expected) in enumerate(_cases_of(chk)):
+            request["calls"].append(_request_call(chk, f"{k}.{i}", case, inputs))
             calls.append((k, case, expected))
         plan.append(ex)
     for name in ("request.json", "inputs.npz", "result.json", "arrays.npz"):
@@ -186,20 +205,23 @@ def _grade_cell(
             if meta.get("status") == "skipped":
                 outcomes[k].append(Outcome(TIMEOUT, "", "", case))
                 continue
+            if isinstance(ex, ValueItem):
+                outcomes[k].append(judge_value(ex, meta, arrays))
+                continue
             prefix = f"{j}|in|"
             after = {key[len(prefix) :]: v for key, v in arrays.items() if key.startswith(prefix)}
             earlier = [(c, e, o.passed) for (c, e), o in zip(judged[k], outcomes[k], strict=False)]
-            outcome = judge(ex, case, meta, arrays, after, expected, earlier)
+            outcome = judge_call(ex, case, meta, arrays, after, expected, earlier)
         except Exception as exc:  # a forged or truncated result file
             outcome = Outcome(ERROR, f"unreadable result ({type(exc).__name__})", "", case)
         if outcome.status == TIMEOUT:
             outcome.message = timeout_message(limits.call_timeout)
         outcomes[k].append(outcome)
     for k, chk in enumerate(tc.checks):
-        cases = [c for c, _ in graded_cases(chk.exercise, chk.hidden)]
+        cases = [c for c, _ in _cases_of(chk) if c is not None]
         report = Report.from_outcomes(chk.exercise, cases, outcomes[k], chk.hidden)
         if not report.passed:
-            return _entry(tc, report.status, report.summary())
+            return _entry(tc, report.status, report.summary(level=hint_level))
     return _entry(tc, PASSED, "")
 
 
@@ -209,17 +231,23 @@ def grade_notebook(
     *,
     limits: Limits = Limits(),
     student: str | None = None,
+    hint_level: int = 1,
 ) -> dict:
     """Grade one notebook in a fresh kernel; return its gradebook entry (see the module doc).
+
+    Messages carry hints up to ``hint_level`` (``rnncourse.grading.hints``): 1, the default,
+    is the symptom only (what ``rnncourse progress`` shows); 3 adds where to look and the fix.
 
     The notebook file is only read. ``entry["exercises"][grade_id]["status"]`` is one of
     passed, failed, error, timeout, not-implemented; ``entry["notes"]`` lists what happened
     while its cells ran (errors, timeouts, output floods), for feedback.
     """
-    return in_own_thread(_grade_notebook, Path(path), Path(source), limits, student)
+    return in_own_thread(_grade_notebook, Path(path), Path(source), limits, student, hint_level)
 
 
-def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | None) -> dict:
+def _grade_notebook(
+    path: Path, source: Path, limits: Limits, student: str | None, hint_level: int = 1
+) -> dict:
     entry = {
         "file": str(path),
         "student": student or path.stem,
@@ -296,7 +324,7 @@ def _grade_notebook(path: Path, source: Path, limits: Limits, student: str | Non
                     entry["exercises"][tc.grade_id] = _entry(tc, TIMEOUT, message)
                 else:
                     entry["exercises"][tc.grade_id] = _grade_cell(
-                        kernel, tc, workdir, limits, deadline
+                        kernel, tc, workdir, limits, deadline, hint_level
                     )
         except Exception as exc:  # the kernel would not start, or the grader itself failed
             run.notes.append(f"grading stopped: {type(exc).__name__}: {str(exc)[:200]}")
@@ -325,12 +353,13 @@ def grade_many(
     limits: Limits = Limits(),
     workers: int = 2,
     student_from: str = "stem",
+    hint_level: int = 1,
 ) -> list[dict]:
     """Grade several submissions in parallel (one kernel each); entries in input order."""
     students = [p.parent.name if student_from == "parent" else p.stem for p in paths]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
-            pool.submit(grade_notebook, p, source, limits=limits, student=s)
+            pool.submit(grade_notebook, p, source, limits=limits, student=s, hint_level=hint_level)
             for p, s in zip(paths, students, strict=True)
         ]
         return [f.result() for f in futures]
@@ -376,6 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--total-timeout", type=float, default=Limits.total_timeout)
     parser.add_argument("--call-timeout", type=float, default=Limits.call_timeout)
     parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb)
+    parser.add_argument(
+        "--hints",
+        type=int,
+        default=1,
+        choices=(1, 2, 3),
+        help="hint level in messages: 1 the symptom only (default), 2 where to look, 3 the fix",
+    )
     args = parser.parse_args(argv)
     paths = _submissions(args.submissions)
     missing = [p for p in paths if not p.is_file()]
@@ -397,7 +433,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     limits = Limits(args.cell_timeout, args.total_timeout, args.call_timeout, args.memory_mb)
     entries = grade_many(
-        paths, args.source, limits=limits, workers=args.workers, student_from=args.student_from
+        paths,
+        args.source,
+        limits=limits,
+        workers=args.workers,
+        student_from=args.student_from,
+        hint_level=args.hints,
     )
     write_outputs(entries, args.json, args.csv, args.feedback)
     width = max(len(e["student"]) for e in entries)

@@ -23,13 +23,15 @@ import numpy as np
 
 from rnncourse.grading import _driver
 from rnncourse.grading.errors import explain_error, letters_of, shape_text
-from rnncourse.grading.spec import Case, Exercise
+from rnncourse.grading.spec import Case, Exercise, Mistake
 from rnncourse.grading.status import ERROR, FAILED, PASSED
 
 __all__ = [
     "Outcome",
     "compared",
+    "decode_item",
     "expected_outputs",
+    "format_number",
     "flat_outputs",
     "judge",
     "outputs_by_name",
@@ -39,10 +41,16 @@ __all__ = [
 
 @dataclass
 class Outcome:
+    """The verdict on one case. ``hint`` is the full hint (what level 3 shows); when it comes
+    from a catalogued mistake, ``mistake`` names it and ``ladder`` holds its hints after the
+    symptom (where to look, then the fix: see ``rnncourse.grading.hints``)."""
+
     status: str  # one of status.VERDICTS
     message: str = ""
     hint: str = ""
     case: Case | None = None
+    mistake: str = ""
+    ladder: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -84,7 +92,20 @@ def _decode(item: dict, arrays: dict[str, np.ndarray]) -> Any:
         return float(arrays[item["key"]])
     if kind == "dict":
         return {k: _decode(v, arrays) for k, v in item["items"].items()}
+    if kind == "string":
+        return str(item["value"])
     return _Bad(item)
+
+
+def decode_item(item: dict, arrays: dict[str, np.ndarray]) -> Any:
+    """One encoded output (``_driver`` ITEM) as a value: arrays copied, dicts rebuilt,
+    strings as they are; anything else is a placeholder no comparison accepts."""
+    return _decode(item, arrays)
+
+
+def format_number(x: float, other: float | None = None) -> str:
+    """``x`` with 6 significant digits, or as many more as it takes to differ from ``other``."""
+    return _fmt(x, other)
 
 
 def relative_errors(got: np.ndarray, exp: np.ndarray) -> np.ndarray:
@@ -209,8 +230,7 @@ def flat_outputs(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, v in values.items():
         if isinstance(v, dict):
-            for k, w in v.items():
-                out[f"{name}[{k!r}]"] = w
+            out.update(flat_outputs({f"{name}[{k!r}]": w for k, w in v.items()}))
         else:
             out[name] = v
     return out
@@ -241,9 +261,9 @@ def _matches(got: dict[str, Any], other: dict[str, Any], rtol: float) -> bool:
 
 def _mistake_hint(
     ex: Exercise, case: Case, got: dict[str, Any], rtol: float, expected: dict[str, Any]
-) -> str | None:
-    """The hint of the first catalogued mistake whose result on ``case`` is ``got``; a mistake
-    that gives the right answer on this case (e.g. clipping that does not clip) explains nothing."""
+) -> Mistake | None:
+    """The first catalogued mistake whose result on ``case`` is ``got``; a mistake that gives
+    the right answer on this case (e.g. clipping that does not clip) explains nothing."""
     args = [_upcast(case.inputs[a]) for a in ex.args]
     for mistake in [*ex.mistakes, *ex.mistake_pairs]:
         try:
@@ -252,8 +272,15 @@ def _mistake_hint(
         except Exception:
             continue
         if _matches(got, wrong, rtol) and not _matches(expected, wrong, rtol):
-            return mistake.hint
+            return mistake
     return None
+
+
+def _failed(message: str, case: Case, mistake: Mistake | None, other: str | None = None) -> Outcome:
+    """A failed outcome whose hint is the mistake's (laddered) or a diagnostic ``other``."""
+    if mistake is not None:
+        return Outcome(FAILED, message, mistake.hint, case, mistake.name, mistake.ladder)
+    return Outcome(FAILED, message, other or "", case)
 
 
 def _mutation(ex: Exercise, case: Case, after: dict[str, np.ndarray] | None) -> str | None:
@@ -330,10 +357,9 @@ def judge(
             name, got[name], expected[name], case, name in ex.scalars, dict(ex.dims)
         )
         if problem:
-            hint = _mistake_hint(ex, case, got, match_rtol, expected) or _diagnose(
-                ex, case, got, expected
-            )
-            return Outcome(FAILED, problem, hint or "", case)
+            mistake = _mistake_hint(ex, case, got, match_rtol, expected)
+            other = None if mistake else _diagnose(ex, case, got, expected)
+            return _failed(problem, case, mistake, other)
 
     flat_got, flat_exp = flat_outputs(got), flat_outputs(expected)
     wrong, details = [], []
@@ -359,7 +385,12 @@ def judge(
         and np.all(np.isfinite(np.asarray(flat_exp[k], dtype=np.float64)))
         for k in wrong
     )
-    hint = _mistake_hint(ex, case, got, match_rtol, expected) or _diagnose(ex, case, got, expected)
+    if ex.checked_against:
+        message += f"\n(the expected values are {ex.checked_against})"
+    mistake = _mistake_hint(ex, case, got, match_rtol, expected)
+    if mistake is not None:
+        return _failed(message, case, mistake)
+    hint = _diagnose(ex, case, got, expected)
     if not hint and nonfinite and case.nonfinite_hint:
         hint = case.nonfinite_hint
     if not hint and case.dtype == np.float64 and not nonfinite:

@@ -62,13 +62,46 @@ class Report:
         return self.status == PASSED
 
     @property
+    def mistake(self) -> str:
+        """The catalogued mistake the failure was recognised as ("" if none)."""
+        return self.failure.mistake if self.failure is not None else ""
+
+    def more_hints(self, level: int) -> bool:
+        """Is there a more specific hint than what ``level`` shows?"""
+        return bool(self.mistake) and level <= len(self.failure.ladder)
+
+    def hint_lines(self, level: int | None = None, offer: bool = False) -> list[tuple[str, str]]:
+        """(label, text) of the hints shown at ``level`` (None: everything, as level 3).
+
+        Level 1 is the symptom (diagnostics that read it included); a catalogued mistake's
+        ladder adds "Where to look" at level 2 and the fix ("Hint") at 3. With ``offer``,
+        a line saying how to get the next one, when there is one.
+        """
+        f = self.failure
+        if f is None or f.status == NOT_IMPLEMENTED:
+            return []
+        if not f.mistake:
+            return [("Hint", f.hint)] if f.hint else []
+        ladder = f.ladder or (f.hint,)
+        if level is None:
+            return [("Hint", f.hint)]
+        labels = ("Where to look", "Hint") if len(ladder) == 2 else ("Hint",)
+        shown = list(zip(labels, ladder, strict=True))[: max(level, 1) - 1]
+        if offer and self.more_hints(level):
+            shown.append(
+                ("More", f'rnncourse.grading.hint("{self.name}") for a more specific hint')
+            )
+        return shown
+
+    @property
     def title(self) -> str:
         which = " (hidden tests)" if self.hidden else ""
         mark = "✓" if self.passed else "✗"
         return f"{mark} {self.name}{which}: {HEADLINE[self.status]}"
 
-    def summary(self) -> str:
-        """One paragraph for an exception message or a gradebook: what, where, hint."""
+    def summary(self, level: int | None = None, offer: bool = False) -> str:
+        """One paragraph for an exception message or a gradebook: what, where, hint (the
+        hints of ``level``, see :meth:`hint_lines`; None: the full hint)."""
         if self.passed:
             return self.title
         f = self.failure
@@ -77,11 +110,10 @@ class Report:
             parts = [f.message if f.message.startswith(self.name) else f"{self.name}: {f.message}"]
         if f and f.case is not None and f.status in (FAILED, ERROR):
             parts.append(f"(case {f.case.group}: {f.case.label})")
-        if f and f.hint:
-            parts.append(f"Hint: {f.hint}")
+        parts += [f"{label}: {text}" for label, text in self.hint_lines(level, offer)]
         return " ".join(parts) if len(parts) == 1 else "\n".join(parts)
 
-    def text(self) -> str:
+    def text(self, level: int | None = None, offer: bool = False) -> str:
         lines = [self.title]
         for group, n, state in self.groups:
             mark = _MARK[state]
@@ -92,11 +124,10 @@ class Report:
             if f.case is not None:
                 lines.append(f"  first failing case ({f.case.group}): {f.case.label}")
             lines += ["  " + line for line in f.message.splitlines()]
-            if f.hint:
-                lines.append(f"  Hint: {f.hint}")
+            lines += [f"  {label}: {text}" for label, text in self.hint_lines(level, offer)]
         return "\n".join(lines)
 
-    def html(self) -> str:
+    def html(self, level: int | None = None, offer: bool = False) -> str:
         colour = "#009E73" if self.passed else "#D55E00"  # Okabe-Ito green / vermillion
         rows = []
         for group, n, state in self.groups:
@@ -113,8 +144,8 @@ class Report:
             body += (
                 f"<pre style='margin:0.3em 0;white-space:pre-wrap'>{html.escape(f.message)}</pre>"
             )
-            if f.hint:
-                body += f"<div><b>Hint:</b> {html.escape(f.hint)}</div>"
+            for label, text in self.hint_lines(level, offer):
+                body += f"<div><b>{html.escape(label)}:</b> {html.escape(text)}</div>"
         return (
             f"<div style='border-left:4px solid {colour};padding:0.2em 0.8em'>"
             f"<b style='color:{colour}'>{html.escape(self.title)}</b>{body}</div>"

@@ -10,7 +10,15 @@ One module per graded function in ``rnncourse/grading/exercises/`` defines ``EXE
              decorates a function that builds mistaken implementations from keyword flags;
              two catalogued mistakes built by the same factory from disjoint flags are also
              recognised together, and the learner sees both hints.
-    Exercise everything ``check`` and the batch grader need to grade one function.
+    Exercise everything ``check`` and the batch grader need to grade one function (kinds
+             ``formula`` and ``derivation``; a derivation's reference is central finite
+             differences of a forward, :func:`finite_difference`).
+    ValueItem    a graded value (kinds ``numeric``, ``choice``, ``experiment``): the learner
+             assigns it in the notebook and the test cell calls ``check(value, name)``.
+    Distribution how an item that takes an ``rng`` is graded: on the distribution of many
+             draws (``rnncourse.grading.distribution``), never on the reference's draws.
+    RngSeed      a case input that becomes ``np.random.default_rng(seed)`` where the learner's
+             function is called (in the notebook, or inside the learner's kernel).
 """
 
 from __future__ import annotations
@@ -26,10 +34,24 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.grading._driver import RngSeed
+
+KINDS = ("formula", "numeric", "choice", "experiment", "derivation")
+FUNCTION_KINDS = ("formula", "derivation")  # graded by calling the learner's function
+VALUE_KINDS = ("numeric", "choice", "experiment")  # graded on a value: check(value, name)
+
 __all__ = [
+    "FUNCTION_KINDS",
+    "KINDS",
+    "VALUE_KINDS",
     "Case",
+    "Distribution",
     "Exercise",
     "Mistake",
+    "RngSeed",
+    "ValueItem",
+    "finite_difference",
+    "item_names",
     "combined_mistakes",
     "exercise_names",
     "get_exercise",
@@ -91,6 +113,13 @@ class Mistake:
     name: str
     fn: Callable[..., Any]
     hint: str
+    where: str = ""
+
+    @property
+    def ladder(self) -> tuple[str, ...]:
+        """The hints after the symptom, least specific first: where to look, then the fix
+        (``hint``). A mistake without ``where`` goes from the symptom straight to the fix."""
+        return (self.where, self.hint) if self.where else (self.hint,)
 
 
 def mistake_factory(factory: Callable[..., Callable]) -> Callable[..., Callable]:
@@ -149,6 +178,13 @@ class Exercise:
     """The grading specification of one graded function.
 
     Attributes:
+        kind: ``"formula"`` (implement a function; the reference is the package's) or
+            ``"derivation"`` (a derived expression written as code; the reference is
+            :func:`finite_difference` of a forward, and ``checked_against`` says which, for
+            the messages).
+        distribution: for a function that takes ``rng`` (an argument whose case value is an
+            :class:`RngSeed`): graded on the distribution of its draws, see
+            :class:`Distribution`.
         name: the function's name (the exercise name), e.g. "rnn_step_forward".
         args: argument names, in call order.
         outputs: output names, in return order (one name: the function returns it alone).
@@ -193,6 +229,13 @@ class Exercise:
     pre_activation: Callable[..., Any] | None = None
     branches: Mapping[str, Callable[[Case], bool]] = field(default_factory=dict)
     seed: int = 20240607
+    kind: str = "formula"
+    checked_against: str = ""
+    distribution: Distribution | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FUNCTION_KINDS:
+            raise ValueError(f"{self.name}: an Exercise's kind is one of {FUNCTION_KINDS}")
 
     @functools.cached_property
     def mistake_pairs(self) -> list[Mistake]:
@@ -211,19 +254,143 @@ class Exercise:
         return self.cases(rng, hidden)
 
 
-def exercise_names() -> list[str]:
-    """Every registered exercise: the modules of ``rnncourse.grading.exercises``."""
+@dataclass(frozen=True)
+class Distribution:
+    """How a function that draws random numbers is graded: on the distribution of its draws.
+
+    The learner's function is called ``draws`` times on the case, with one
+    ``np.random.Generator`` (built from the case's :class:`RngSeed` where the function runs)
+    shared by all the calls, and each call returns one outcome, an integer in ``0..K-1``.
+    ``probabilities(case)`` gives the K probabilities a correct sampler draws them with; the
+    counts are compared with Pearson's chi-square test (outcomes expected fewer than 5 times
+    are pooled) and the case fails when its p-value is below ``alpha``.
+
+    False failures: a correct sampler fails a case with probability ``alpha`` (1e-6 by
+    default; with 20,000 draws a sampler that is 2 percentage points off on an outcome of
+    probability 0.25 is rejected, p < 1e-9). The seed is fixed, so a given implementation
+    gets the same verdict every time.
+    """
+
+    draws: int
+    probabilities: Callable[[Case], np.ndarray]
+    alpha: float = 1e-6
+    test: str = "chi-square"
+
+
+def finite_difference(
+    forward: Callable[..., Any],
+    wrt: str,
+    args: Sequence[str],
+    select: Callable[[Any], np.ndarray] = lambda out: out,
+    eps: float = 1e-5,
+) -> Callable[..., np.ndarray]:
+    """A derivation item's reference: the derivative of ``select(forward(*args))`` with
+    respect to argument ``wrt``, entry by entry, by central differences (float64, step
+    ``eps``, with Richardson extrapolation: error about eps**4), computed in float64 and
+    returned in the inputs' dtype.
+
+    The derivative asked for is element-wise (each output entry depends on the matching
+    entry of ``wrt`` only, as ``h_t[n, j]`` depends on ``c_prev[n, j]`` only), so one
+    perturbation of all of ``wrt`` at once gives all of it: ``d out[n, j] / d wrt[n, j]``.
+    """
+    position = list(args).index(wrt)
+
+    def derivative(*values: Any) -> np.ndarray:
+        dtype = np.result_type(*[v for v in values if isinstance(v, np.ndarray)])
+        values = [v.astype(np.float64) if isinstance(v, np.ndarray) else v for v in values]
+
+        def at(step: float) -> np.ndarray:
+            moved = list(values)
+            moved[position] = values[position] + step
+            return np.asarray(select(forward(*moved)))
+
+        d1 = (at(eps) - at(-eps)) / (2 * eps)
+        d2 = (at(2 * eps) - at(-2 * eps)) / (4 * eps)
+        return ((4 * d1 - d2) / 3).astype(dtype)
+
+    return derivative
+
+
+@dataclass(frozen=True)
+class ValueItem:
+    """A graded value: a number, a choice or an experiment's finding (``check(value, name)``).
+
+    Attributes:
+        name: the item's name, e.g. "gru_parameter_count"; the test cell calls
+            ``check(<variable>, "gru_parameter_count")``.
+        kind: ``"numeric"``, ``"choice"`` or ``"experiment"``.
+        question: what is asked, one sentence (for reports and ``--counts``).
+        answer: the right number (numeric, experiment) or option key (choice). For an
+            experiment, what the reference experiment found: a number, or
+            ``answer_fn()`` computes it (from the package's functions, on the seeded setup
+            the notebook gives).
+        tolerance: numeric and experiment: accepted if ``|value - answer| <= tolerance``
+            (absolute; 0 for an exact count). Stated in every message.
+        options: choice: option key -> its text. ``explanations``: every wrong key -> why
+            it is wrong (each wrong option has its own; ``tests`` check it).
+        mistakes: numeric/experiment: known wrong values, ``Mistake(name, lambda: value,
+            hint, where)``; a value within the tolerance of one gets its hint ladder.
+        unit: printed after numbers ("parameters", "per step").
+        finding: experiment: the reference experiment's setup and result in words, stated
+            with the tolerance when a value fails ("seed 0, T = 60: 0.58 per step").
+    """
+
+    name: str
+    kind: str
+    question: str
+    answer: Any = None
+    answer_fn: Callable[[], Any] | None = None
+    tolerance: float = 0.0
+    options: Mapping[str, str] = field(default_factory=dict)
+    explanations: Mapping[str, str] = field(default_factory=dict)
+    mistakes: Sequence[Mistake] = ()
+    unit: str = ""
+    finding: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in VALUE_KINDS:
+            raise ValueError(f"{self.name}: a ValueItem's kind is one of {VALUE_KINDS}")
+        if self.kind == "choice":
+            wrong = set(self.options) - {self.answer}
+            if self.answer not in self.options or set(self.explanations) != wrong:
+                raise ValueError(
+                    f"{self.name}: the answer must be an option and every wrong option needs "
+                    "its own explanation"
+                )
+
+    @functools.cached_property
+    def expected(self) -> Any:
+        """The right value (an experiment's is computed once, by ``answer_fn``)."""
+        return self.answer_fn() if self.answer_fn is not None else self.answer
+
+
+def _is_item(module_name: str, kinds: tuple[str, ...]) -> bool:
+    module = importlib.import_module(f"rnncourse.grading.exercises.{module_name}")
+    return getattr(module.EXERCISE, "kind", "formula") in kinds
+
+
+@functools.lru_cache(maxsize=8)
+def item_names(kinds: tuple[str, ...] = KINDS) -> list[str]:
+    """Every catalogued graded item of the given kinds (default: all): the modules of
+    ``rnncourse.grading.exercises``."""
     from rnncourse.grading import exercises
 
-    return sorted(
+    names = sorted(
         m.name for m in pkgutil.iter_modules(exercises.__path__) if not m.name.startswith("_")
     )
+    return [n for n in names if _is_item(n, kinds)]
 
 
-def get_exercise(name: str) -> Exercise:
-    """The :class:`Exercise` called ``name`` (module ``rnncourse.grading.exercises.<name>``)."""
-    if not name.isidentifier() or name not in exercise_names():
-        known = ", ".join(exercise_names())
-        raise KeyError(f"no graded exercise called {name!r}; known: {known}")
+def exercise_names() -> list[str]:
+    """Every graded *function* (kinds formula and derivation): what ``check(fn)`` grades."""
+    return list(item_names(FUNCTION_KINDS))
+
+
+def get_exercise(name: str) -> Exercise | ValueItem:
+    """The item called ``name`` (module ``rnncourse.grading.exercises.<name>``): an
+    :class:`Exercise` (a function) or a :class:`ValueItem`."""
+    if not isinstance(name, str) or not name.isidentifier() or name not in item_names():
+        known = ", ".join(item_names())
+        raise KeyError(f"no graded item called {name!r}; known: {known}")
     module = importlib.import_module(f"rnncourse.grading.exercises.{name}")
     return module.EXERCISE

@@ -61,12 +61,16 @@ MISTAKES = [
         _chain(deriv=None),
         "the step back skips the tanh: each step multiplies by the Jacobian "
         "diag(1 - h_t**2) W_hh, so g_prev = (g_t * (1 - h_t**2)) @ W_hh.",
+        "look at one step back: the forward step applied a tanh after the product; what does "
+        "the way back multiply by for it?",
     ),
     Mistake(
         "W_hh.T",
         _chain(weight="W_hh.T"),
         "the step back uses W_hh.T: the forward computes h_prev @ W_hh.T, so the gradient goes "
         "back through g_prev = (g_t * (1 - h_t**2)) @ W_hh.",
+        "look at the product with W_hh in your step back: the forward multiplied by W_hh.T; "
+        "what does the gradient multiply by?",
     ),
     Mistake(
         "off by one: tanh' at h_{t-1}",
@@ -74,23 +78,27 @@ MISTAKES = [
         "tanh' is taken at the earlier state (off by one in time): going from step t to step t-1 "
         "you pass back through step t's tanh, so the factor is 1 - h[:, t]**2, where h[:, t] is "
         "the later of the two states.",
+        "look at which state your tanh' is evaluated at, going from step t to step t-1.",
     ),
     Mistake(
         "tanh' as 1 - tanh(h)^2",
         _chain(deriv="tanh twice"),
         "tanh' is taken as 1 - np.tanh(h)**2, but h is already tanh(a): use 1 - h**2.",
+        "look at your tanh' factor: is h the pre-activation or already its tanh?",
     ),
     Mistake(
         "returned in reverse order",
         _chain(reverse_output=True),
         "the steps come back in reverse order: dh[:, t] must be the gradient on h[:, t], so the "
         "last entry, dh[:, -1], is dh_T itself.",
+        "look at the order you store the gradients in: which index holds dh_T?",
     ),
     Mistake(
         "off by one: dh_T already stepped back",
         _chain(shift=True),
         "the last entry must be dh_T as given (the gradient on h_T); the Jacobian is applied "
         "only when going back from one step to the one before (off by one in time).",
+        "look at the last entry of your result: is it dh_T as given?",
     ),
 ]
 

@@ -61,22 +61,26 @@ MISTAKES = [
         _loop(step.rnn_step_forward, carry=False),
         "h_t matches at step 0 but not from step 1: is h_prev carried to the next step? Each "
         "step must start from the previous step's h_t (h_prev = h_t), not from h0.",
+        "look at what each step of your loop starts from: which state goes into step t?",
     ),
     Mistake(
         "off by one: stores h_prev",
         _loop(step.rnn_step_forward, store_prev=True),
         "h[:, t] holds h_{t-1}: off by one in time. Store the new state h_t at position t "
         "(h[:, 0] is h_1, computed from h0).",
+        "look at the line that stores into h: the state before or after the step?",
     ),
     Mistake(
         "time reversed",
         _loop(step.rnn_step_forward, reverse=True),
         "the sequence is processed backwards: the forward pass runs t = 0, 1, ..., T-1.",
+        "look at the order your loop visits the time steps in.",
     ),
     Mistake(
         "h0 included",
         _with_h0,
         "h has T+1 steps: return h_1 ... h_T, without h0.",
+        "count the states you return: one per input step?",
     ),
     Mistake(
         "last state only",
@@ -88,7 +92,15 @@ MISTAKES = [
         lambda x, h0, W_xh, W_hh, b_h: rnn_forward(x, h0, W_xh, W_hh, b_h).transpose(1, 0, 2),
         "h is (T, N, H): stack the states along axis 1, np.stack(hs, axis=1), to get (N, T, H).",
     ),
-] + [Mistake(f"step: {m.name}", _loop(m.fn), f"at every step, {m.hint}") for m in step.MISTAKES]
+] + [
+    Mistake(
+        f"step: {m.name}",
+        _loop(m.fn),
+        f"at every step, {m.hint}",
+        m.where and f"in the step, {m.where}",
+    )
+    for m in step.MISTAKES
+]
 
 
 def diagnose(case: Case, got: dict, expected: dict) -> str | None:

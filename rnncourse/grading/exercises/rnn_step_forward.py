@@ -83,47 +83,57 @@ MISTAKES = [
         "no tanh",
         _step(act=_identity),
         "your h_t is the pre-activation a_t: apply the nonlinearity, h_t = np.tanh(a_t).",
+        "look at the last operation of the step: what is applied to the pre-activation a_t?",
     ),
     Mistake(
         "sigmoid instead of tanh",
         _step(act=sigmoid),
         "your h_t is sigmoid(a_t); the vanilla RNN uses tanh (values in (-1, 1)): np.tanh(a_t).",
+        "look at the nonlinearity: your h_t lies in (0, 1), the RNN's in (-1, 1).",
     ),
     Mistake(
         "ReLU instead of tanh",
         _step(act=_relu),
         "your h_t is relu(a_t); this RNN uses tanh: np.tanh(a_t).",
+        "look at the nonlinearity: your h_t is never negative.",
     ),
     Mistake(
         "W_hh not transposed",
         _step(W_hh_T=False),
         "W_hh is used untransposed: with rows as batch entries and weights stored "
         "(out_features, in_features), the recurrent term is h_prev @ W_hh.T.",
+        "look at the recurrent term, the product of h_prev with W_hh: which index of W_hh "
+        "is the output unit?",
     ),
     Mistake(
         "bias forgotten",
         _step(bias=0),
         "b_h is missing: add it to the pre-activation, a_t = x_t @ W_xh.T + h_prev @ W_hh.T + b_h.",
+        "look at the pre-activation a_t: one of the step's parameters is not in it.",
     ),
     Mistake(
         "bias added twice",
         _step(bias=2),
         "b_h is added twice: there is one bias b_h (PyTorch's b_ih + b_hh), added once.",
+        "look at the pre-activation a_t: count how often each parameter appears in it.",
     ),
     Mistake(
         "h_prev ignored",
         _step(use_h=False),
         "h_t does not depend on h_prev: the recurrent term h_prev @ W_hh.T is missing.",
+        "look at the pre-activation a_t: does the previous state enter it?",
     ),
     Mistake(
         "x_t ignored",
         _step(use_x=False),
         "h_t does not depend on x_t: the input term x_t @ W_xh.T is missing.",
+        "look at the pre-activation a_t: does the input enter it?",
     ),
     Mistake(
         "bias inside a separate tanh",
         _step(bias_after_act=True),
         "b_h is added after the tanh: it belongs inside, h_t = tanh(... + b_h).",
+        "look at where b_h is added: before or after the nonlinearity?",
     ),
     # not from the factory: on a layer with D != H it raises, so it pairs with nothing
     Mistake(
