@@ -40,7 +40,7 @@ from rnncourse.grading.compare import decode_item, flat_outputs, relative_errors
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "notebooks").glob("*.ipynb"))
 FUNCTIONS = [get_exercise(n) for n in exercise_names()]
-REFERENCES = {id(ex.reference) for ex in FUNCTIONS}
+REFERENCES = {id(f) for ex in FUNCTIONS for f in (ex.reference, *ex.equivalents)}
 CALL_TIMEOUT = 0.3  # seconds per call: a transcription that loops or trains fails anyway
 PLOTTING = {"plt", "ax", "axes", "fig", "display", "print", "widgets"}
 
@@ -68,7 +68,9 @@ def _code_cells(path: Path) -> list[tuple[int, ast.Module]]:
     return out
 
 
-REFERENCE_NAMES = {ex.reference.__name__ for ex in FUNCTIONS} - {"derivative"}
+REFERENCE_NAMES = {
+    f.__name__ for ex in FUNCTIONS for f in (ex.reference, *ex.equivalents)
+} - {"derivative"}
 
 
 def _excluded(name: str):

@@ -210,6 +210,10 @@ class Exercise:
         branches: name -> ``predicate(case)``: every branch of the exercise's rule (clipped
             or not) and every shape its signature allows (one step or a sequence); each must
             hold for some case.
+        equivalents: package functions that compute the same answer as ``reference`` (the
+            general function a thin reference wraps, e.g. ``rnncourse.deep.deep_forward``
+            behind ``stacked_rnn_forward``); they count as the reference wherever the package's
+            own answer is excluded (the no-credit rule, the transcription test).
     """
 
     name: str
@@ -232,6 +236,7 @@ class Exercise:
     kind: str = "formula"
     checked_against: str = ""
     distribution: Distribution | None = None
+    equivalents: tuple[Callable[..., Any], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in FUNCTION_KINDS:

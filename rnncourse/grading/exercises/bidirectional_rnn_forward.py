@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.deep import bidirectional_rnn_forward
+from rnncourse.deep import bidirectional_rnn_forward, deep_forward
 from rnncourse.grading.exercises._common import normal, sizes_for, states
 from rnncourse.grading.exercises.stacked_rnn_forward import stack_params, tanh_layer
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
@@ -98,6 +98,7 @@ EXERCISE = Exercise(
     args=("x", "h0", "params"),
     outputs=("out", "h_n"),
     reference=bidirectional_rnn_forward,
+    equivalents=(deep_forward,),
     cases=cases,
     dims={"x": "N T D", "h0": "2 N H", "out": "N T 2H", "h_n": "2 N H"},
     time_axis={"out": 1},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.deep import stacked_rnn_forward
+from rnncourse.deep import deep_forward, stacked_rnn_forward
 from rnncourse.grading.exercises._common import REPEAT, SQUARE, normal, rnn_params, states
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 
@@ -140,6 +140,7 @@ EXERCISE = Exercise(
     args=("x", "h0", "params"),
     outputs=("out", "h_n"),
     reference=stacked_rnn_forward,
+    equivalents=(deep_forward,),
     cases=cases,
     dims={"x": "N T D", "h0": "L N H", "out": "N T H", "h_n": "L N H"},
     time_axis={"out": 1},
