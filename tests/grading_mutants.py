@@ -1543,6 +1543,8 @@ def _(x, h0, params):
         out[:, t, :H] = hf
         out[:, s, H:] = hb
     return out, np.stack([hf, hb])
+
+
 # ---------------------------------------------------------------- lstm_dh_dc_prev (a derivation)
 
 

@@ -68,9 +68,9 @@ def _code_cells(path: Path) -> list[tuple[int, ast.Module]]:
     return out
 
 
-REFERENCE_NAMES = {
-    f.__name__ for ex in FUNCTIONS for f in (ex.reference, *ex.equivalents)
-} - {"derivative"}
+REFERENCE_NAMES = {f.__name__ for ex in FUNCTIONS for f in (ex.reference, *ex.equivalents)} - {
+    "derivative"
+}
 
 
 def _excluded(name: str):
