@@ -69,7 +69,10 @@ def copy_value(value):
 
 
 def flatten(value, key, out):
-    """Arrays of an input value under '|'-joined keys (dicts one level deep)."""
+    """Arrays of an input value under '|'-joined keys (dicts one level deep); an optional
+    argument given as None has none."""
+    if value is None:
+        return out
     if isinstance(value, dict):
         for k, v in value.items():
             flatten(v, f"{key}|{k}", out)
@@ -194,8 +197,11 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
             key = f"{item['case']}|{spec['name']}"
             if spec["kind"] == "dict":
                 args.append({k: stored[f"{key}|{k}"].copy() for k in spec["keys"]})
-            elif spec["kind"] == "scalar":
-                args.append(float(stored[key]))
+            elif spec["kind"] == "none":  # an optional argument left out (W_hr=None)
+                args.append(None)
+            elif spec["kind"] == "scalar":  # an int stays an int (a size, a chunk length)
+                value = stored[key]
+                args.append(int(value) if value.dtype.kind in "iu" else float(value))
             else:
                 args.append(stored[key].copy())
         meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")

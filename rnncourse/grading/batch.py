@@ -129,6 +129,8 @@ def _grade_cell(
                 value = case.inputs[a]
                 if isinstance(value, dict):
                     args.append({"name": a, "kind": "dict", "keys": list(value)})
+                elif value is None:
+                    args.append({"name": a, "kind": "none"})
                 else:
                     args.append(
                         {"name": a, "kind": "array" if isinstance(value, np.ndarray) else "scalar"}
