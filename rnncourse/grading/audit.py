@@ -60,13 +60,22 @@ def _arrays(value: Any) -> list[np.ndarray]:
     return []
 
 
+def _scalars(inputs: dict[str, Any]) -> list[Any]:
+    return [v for v in inputs.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
 def _repeats(ex: Exercise, cases: list[Case]) -> list[int]:
+    """Cases with the shapes of an earlier case and other values (in an array, or a number:
+    for an exercise on sizes alone, the same kinds of argument with new values)."""
     out = []
     for j, c in enumerate(cases):
         for before in cases[:j]:
-            if before.shapes == c.shapes and any(
-                not np.array_equal(a, b)
-                for a, b in zip(_arrays(before.inputs), _arrays(c.inputs), strict=True)
+            if before.shapes == c.shapes and (
+                any(
+                    not np.array_equal(a, b)
+                    for a, b in zip(_arrays(before.inputs), _arrays(c.inputs), strict=True)
+                )
+                or (not _arrays(c.inputs) and _scalars(before.inputs) != _scalars(c.inputs))
             ):
                 out.append(j)
                 break
