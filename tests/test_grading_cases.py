@@ -32,7 +32,7 @@ def test_audit_fails_when_the_cases_of_a_rule_are_removed(name, rule):
     assert f"{name}: no case with {rule.name}" in audit(ex, left)
 
 
-INTEGER_ONLY = {"bag_of_words", "count_parameters", "unigram_bits"}  # ids and sizes, no floats
+INTEGER_ONLY = {"bag_of_words", "parameter_counts", "unigram_bits"}  # ids and sizes, no floats
 
 
 def test_every_exercise_is_held_to_the_core_rules():

@@ -45,12 +45,12 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
 
 
 @mistake_factory
-def _back(*, dh_with_transpose=False, dW_transposed=False, last_only=False, db_axis0=False, mean=False):
+def _back(*, dW_transposed=False, last_only=False, db_axis0=False, mean=False):
     """The output layer's backward with the mistakes named by the flags."""
 
     def backward(dy, h, W_hy):
         K, H = W_hy.shape
-        dh = dy @ W_hy.T if dh_with_transpose else dy @ W_hy
+        dh = dy @ W_hy
         if last_only and h.ndim == 3:
             dy2, h2 = dy[:, -1], h[:, -1]
         else:
@@ -65,14 +65,13 @@ def _back(*, dh_with_transpose=False, dW_transposed=False, last_only=False, db_a
     return backward
 
 
+def _dh_with_transpose(dy, h, W_hy):
+    """Runs on the square layer (K = H) only; elsewhere the shapes do not fit."""
+    dh, dW, db = _back()(dy, h, W_hy)
+    return dy @ W_hy.T, dW, db
+
+
 MISTAKES = [
-    Mistake(
-        "dh with W_hy.T",
-        _back(dh_with_transpose=True),
-        "dh uses W_hy.T: the forward multiplied h by W_hy.T, so the gradient goes back through "
-        "W_hy itself, dh = dy @ W_hy, (..., K) @ (K, H) -> (..., H). On this square layer "
-        "(K = H) `dy @ W_hy.T` runs and gives the wrong values.",
-    ),
     Mistake(
         "dW_hy transposed",
         _back(dW_transposed=True),
@@ -97,6 +96,13 @@ MISTAKES = [
         "the weight gradients are divided by the number of positions: dy already is the "
         "gradient of the loss (any 1/M of a mean is inside it), so sum over positions, do not "
         "average.",
+    ),
+    Mistake(
+        "dh with W_hy.T",
+        _dh_with_transpose,
+        "dh uses W_hy.T: the forward multiplied h by W_hy.T, so the gradient goes back through "
+        "W_hy itself, dh = dy @ W_hy, (..., K) @ (K, H) -> (..., H). On this square layer "
+        "(K = H) `dy @ W_hy.T` runs and gives the wrong values.",
     ),
 ]
 

@@ -27,8 +27,8 @@ def reference(params, x, target, k, h0):
 # K = H); chunks that divide T, a shorter last chunk, k = 1, k >= T (exact BPTT); the first
 # shapes again with new values.
 SETTINGS = [
-    ((2, 6, 3, 4, 5), 2, np.float64, "float64, k divides T"),
     ((3, 7, 2, 5, 4), 3, np.float64, "float64, shorter last chunk"),
+    ((2, 6, 3, 4, 5), 2, np.float64, "float64, k divides T"),
     ((1, 5, 3, 2, 4), 5, np.float64, "float64, k = T (exact BPTT)"),
     ((2, 1, 4, 3, 5), 2, np.float64, "float64, k > T"),
     ((2, 6, 3, 4, 5), 2, np.float64, "same shapes, new values"),
