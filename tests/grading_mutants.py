@@ -1460,7 +1460,9 @@ def _(x, w):
 @mutant("sliding_windows", "features first", "the first feature of every step")
 def _(x, w):
     N, T, D = x.shape
-    wins = [np.concatenate([x[:, j : j + w, d] for d in range(D)], axis=1) for j in range(T - w + 1)]
+    wins = [
+        np.concatenate([x[:, j : j + w, d] for d in range(D)], axis=1) for j in range(T - w + 1)
+    ]
     return np.stack(wins, axis=1)
 
 
@@ -1473,7 +1475,9 @@ def _(x, w):
 @mutant("sliding_windows", "newest first", "reverse order")
 def _(x, w):
     N, T, D = x.shape
-    wins = [np.concatenate([x[:, j + w - 1 - i] for i in range(w)], axis=1) for j in range(T - w + 1)]
+    wins = [
+        np.concatenate([x[:, j + w - 1 - i] for i in range(w)], axis=1) for j in range(T - w + 1)
+    ]
     return np.stack(wins, axis=1)
 
 
@@ -1818,7 +1822,9 @@ def _tb(params, x, target, k, h0, *, starts=None, carry=True, M=None):
     loss, grads, h = 0.0, {n: np.zeros_like(v) for n, v in params.items()}, h0
     for s in starts if starts is not None else range(0, T, k):
         tc = target[:, s : s + k]
-        part, g, h_last = _tb_chunk(params, x[:, s : s + k], tc, h, M or (tc.size if M == 0 else target.size))
+        part, g, h_last = _tb_chunk(
+            params, x[:, s : s + k], tc, h, M or (tc.size if M == 0 else target.size)
+        )
         loss += part
         for n in grads:
             grads[n] += g[n]

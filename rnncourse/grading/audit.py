@@ -170,9 +170,9 @@ def rules_for(ex: Exercise, cases: list[Case] | None = None) -> list[Rule]:
 def _has_float_inputs(cases: list[Case]) -> bool:
     """Do the cases give the function any real numbers? An exercise on integers only (word ids,
     sizes) has no float32 version and no float32 arithmetic to reject."""
-    return any(
-        a.dtype.kind == "f" for c in cases for a in _arrays(c.inputs)
-    ) or any(isinstance(v, float) for c in cases for v in c.inputs.values())
+    return any(a.dtype.kind == "f" for c in cases for a in _arrays(c.inputs)) or any(
+        isinstance(v, float) for c in cases for v in c.inputs.values()
+    )
 
 
 def _letter_problems(cases: list[Case]) -> list[str]:

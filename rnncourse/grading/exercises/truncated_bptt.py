@@ -157,10 +157,12 @@ EXERCISE = Exercise(
     rtol64=1e-8,
     branches={
         "k >= T (exact BPTT)": lambda c: _chunks(c)[1] >= _chunks(c)[0],
-        "k < T, k divides T": lambda c: _chunks(c)[1] < _chunks(c)[0]
-        and _chunks(c)[0] % _chunks(c)[1] == 0,
-        "k < T, a shorter last chunk": lambda c: _chunks(c)[0] % _chunks(c)[1] != 0
-        and _chunks(c)[1] < _chunks(c)[0],
+        "k < T, k divides T": lambda c: (
+            _chunks(c)[1] < _chunks(c)[0] and _chunks(c)[0] % _chunks(c)[1] == 0
+        ),
+        "k < T, a shorter last chunk": lambda c: (
+            _chunks(c)[0] % _chunks(c)[1] != 0 and _chunks(c)[1] < _chunks(c)[0]
+        ),
         "k = 1": lambda c: _chunks(c)[1] == 1,
     },
     output_hints={

@@ -40,7 +40,9 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
 
 
 @mistake_factory
-def _unigram(*, smoothing=1.0, log=np.log2, counted_on="train", denominator="counts", average="val"):
+def _unigram(
+    *, smoothing=1.0, log=np.log2, counted_on="train", denominator="counts", average="val"
+):
     """The unigram baseline with the mistakes named by the flags."""
 
     def bits(train_ids, val_ids, V):
@@ -103,8 +105,9 @@ EXERCISE = Exercise(
         "a validation character unseen in training": lambda c: bool(
             np.setdiff1d(c.inputs["val_ids"], c.inputs["train_ids"]).size
         ),
-        "the highest id unused in training": lambda c: int(c.inputs["train_ids"].max())
-        < c.inputs["V"] - 1,
+        "the highest id unused in training": lambda c: (
+            int(c.inputs["train_ids"].max()) < c.inputs["V"] - 1
+        ),
     },
     error_hints=[
         (
