@@ -40,6 +40,7 @@ __all__ = [
     "load_code_corpus",
     "load_pydoc_topics",
     "read_stdlib_source",
+    "sliding_windows",
     "train_val_split",
     "unigram_bits",
 ]
@@ -222,3 +223,27 @@ def _write_snapshot() -> None:
 
 if __name__ == "__main__":
     _write_snapshot()
+
+
+def sliding_windows(x: np.ndarray, w: int) -> np.ndarray:
+    """Every window of w consecutive steps, laid side by side: what a model with a fixed
+    input size (an MLP over a window, lesson 1) reads.
+
+    Window j holds steps j, j+1, ..., j+w-1, step by step: ``x[:, j:j + w].reshape(N, w * D)``.
+
+    Args:
+        x: sequences, (N, T, D); w: the window length, 1 <= w <= T.
+
+    Returns:
+        (N, T - w + 1, w * D), a new array of x's dtype.
+
+    >>> sliding_windows(np.arange(4.0).reshape(1, 4, 1), 2)[0]
+    array([[0., 1.],
+           [1., 2.],
+           [2., 3.]])
+    """
+    N, T, D = x.shape
+    if not 1 <= w <= T:
+        raise ValueError(f"the window length must be between 1 and T = {T}, got {w}")
+    idx = np.arange(T - w + 1)[:, None] + np.arange(w)  # (T - w + 1, w): the steps of each window
+    return x[:, idx].reshape(N, T - w + 1, w * D)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["log_softmax", "mse_loss", "softmax", "softmax_cross_entropy"]
+__all__ = ["bits_per_char", "log_softmax", "mse_loss", "softmax", "softmax_cross_entropy"]
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -79,6 +79,29 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
     dlogits[np.arange(M), t] -= 1.0
     dlogits /= M
     return float(loss), dlogits.reshape(logits.shape)
+
+
+def bits_per_char(logits: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
+    """How well scores predict the next character (lesson 9): bits per character and perplexity.
+
+        bits       = mean over positions of -log2 softmax(logits)[target]
+                   = (mean cross-entropy in nats) / ln 2
+        perplexity = 2 ** bits = exp(mean cross-entropy in nats)
+
+    Args:
+        logits: scores, (..., V); targets: character ids, ``logits.shape[:-1]``.
+
+    Returns:
+        (bits, perplexity), floats; stable for logits of any size (``log_softmax``).
+
+    >>> bits, ppl = bits_per_char(np.zeros((2, 3, 4)), np.zeros((2, 3), dtype=int))
+    >>> f"{bits:.4f} {ppl:.4f}"     # a uniform guess among 4: two bits, perplexity 4
+    '2.0000 4.0000'
+    """
+    targets = np.asarray(targets)
+    logp = np.take_along_axis(log_softmax(logits), targets[..., None], axis=-1)
+    nats = -float(np.mean(logp))
+    return nats / float(np.log(2.0)), float(np.exp(nats))
 
 
 def mse_loss(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:

@@ -31,7 +31,16 @@ from rnncourse.layers import init_output, output_backward, output_forward
 from rnncourse.losses import mse_loss, softmax_cross_entropy
 from rnncourse.optim import clip_grad_norm
 
-__all__ = ["CELLS", "Cell", "count_params", "init_model", "model_forward", "model_loss", "train"]
+__all__ = [
+    "CELLS",
+    "Cell",
+    "count_params",
+    "init_model",
+    "model_forward",
+    "model_loss",
+    "parameter_counts",
+    "train",
+]
 
 Params = dict[str, np.ndarray]
 
@@ -62,6 +71,28 @@ def init_model(
 def count_params(params: Mapping[str, np.ndarray]) -> int:
     """The number of scalars in all parameter arrays."""
     return int(sum(v.size for v in params.values()))
+
+
+def parameter_counts(w: int, D: int, H: int, K: int) -> tuple[int, int]:
+    """The parameters of two models that read sequences of D-dimensional steps (lesson 1):
+
+    - a window MLP: the last w steps side by side (w * D inputs), a hidden layer of H units,
+      K outputs: W1 (H, w·D), b1 (H,), W2 (K, H), b2 (K,);
+    - a vanilla RNN with H hidden units and an output layer to K outputs: W_xh (H, D),
+      W_hh (H, H), b_h (H,), W_hy (K, H), b_y (K,) (``init_model("rnn", D, H, K)``), shared
+      by every step, so its count does not depend on w.
+
+    Returns:
+        (n_mlp, n_rnn), ints.
+
+    >>> parameter_counts(w=10, D=15, H=8, K=2)
+    (1226, 210)
+    >>> count_params(init_model("rnn", D=15, H=8, K=2, rng=np.random.default_rng(0)))
+    210
+    """
+    n_mlp = H * w * D + H + K * H + K
+    n_rnn = H * D + H * H + H + K * H + K
+    return int(n_mlp), int(n_rnn)
 
 
 def model_forward(

@@ -1602,3 +1602,456 @@ def _(x_t, h_prev, c_prev, W_ih, W_hh, b):
             c = f * c_prev[n, j] + 0.5 * (1 + np.tanh(a_i / 2)) * np.tanh(a_g)
             out[n, j] = 0.5 * (1 + np.tanh(a_o / 2)) * (1 - np.tanh(c) ** 2) * f
     return out
+
+
+# ================================================================ issue 17's harder items
+# ---------------------------------------------------------------- bag_of_words (lesson 1)
+@mutant("bag_of_words", "fancy-index assignment (presence)", "a word that occurs twice counts once")
+def _(tokens, V):
+    out = np.zeros((tokens.shape[0], V))
+    out[np.arange(tokens.shape[0])[:, None], tokens] = 1.0
+    return out
+
+
+@mutant("bag_of_words", "bincount of the whole batch", "each sentence (row of tokens)")
+def _(tokens, V):
+    total = np.bincount(tokens.ravel(), minlength=V).astype(float)
+    return np.tile(total, (tokens.shape[0], 1))
+
+
+@mutant("bag_of_words", "rows normalised", "divided by the sentence length")
+def _(tokens, V):
+    counts = np.zeros((tokens.shape[0], V))
+    for n, row in enumerate(tokens):
+        for word in row:
+            counts[n, word] += 1
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+@mutant("bag_of_words", "integer counts", "dtype int64")
+def _(tokens, V):
+    return np.stack([np.bincount(row, minlength=V) for row in tokens])
+
+
+@correct("bag_of_words", "one-hot rows summed over time")
+def _(tokens, V):
+    return np.eye(V)[tokens].sum(axis=1)
+
+
+@correct("bag_of_words", "bincount per sentence, as floats")
+def _(tokens, V):
+    return np.array([np.bincount(row, minlength=V) for row in tokens], dtype=np.float64)
+
+
+# ---------------------------------------------------------------- sliding_windows (lesson 1)
+@mutant("sliding_windows", "range(T - w)", "the last window is missing")
+def _(x, w):
+    N, T, D = x.shape
+    return np.stack([x[:, j : j + w].reshape(N, w * D) for j in range(T - w)], axis=1)
+
+
+@mutant("sliding_windows", "features first", "the first feature of every step")
+def _(x, w):
+    N, T, D = x.shape
+    wins = [
+        np.concatenate([x[:, j : j + w, d] for d in range(D)], axis=1) for j in range(T - w + 1)
+    ]
+    return np.stack(wins, axis=1)
+
+
+@mutant("sliding_windows", "stride w", "do not overlap")
+def _(x, w):
+    N, T, D = x.shape
+    return np.stack([x[:, j : j + w].reshape(N, -1) for j in range(0, T - w + 1, w)], axis=1)
+
+
+@mutant("sliding_windows", "newest first", "reverse order")
+def _(x, w):
+    N, T, D = x.shape
+    wins = [
+        np.concatenate([x[:, j + w - 1 - i] for i in range(w)], axis=1) for j in range(T - w + 1)
+    ]
+    return np.stack(wins, axis=1)
+
+
+@correct("sliding_windows", "numpy's sliding_window_view")
+def _(x, w):
+    N, T, D = x.shape
+    v = np.lib.stride_tricks.sliding_window_view(x, w, axis=1)  # (N, T - w + 1, D, w)
+    return v.transpose(0, 1, 3, 2).reshape(N, T - w + 1, w * D).copy()
+
+
+@correct("sliding_windows", "shifted copies side by side")
+def _(x, w):
+    T = x.shape[1]
+    return np.concatenate([x[:, i : T - w + 1 + i] for i in range(w)], axis=2)
+
+
+# ---------------------------------------------------------------- parameter_counts (lesson 1)
+@mutant("parameter_counts", "weights only", "the biases are parameters too")
+def _(w, D, H, K):
+    return w * D * H + H * K, D * H + H * H + H * K
+
+
+@mutant("parameter_counts", "one RNN per step", "SAME weights at every step")
+def _(w, D, H, K):
+    return w * D * H + H + H * K + K, w * (D * H + H * H + H + H * K + K)
+
+
+@mutant("parameter_counts", "W_hh as big as W_xh", "it is (H, H)")
+def _(w, D, H, K):
+    return w * D * H + H + H * K + K, 2 * D * H + H + H * K + K
+
+
+@mutant("parameter_counts", "MLP reads one step", "w * D inputs")
+def _(w, D, H, K):
+    return D * H + H + H * K + K, D * H + H * H + H + H * K + K
+
+
+@correct("parameter_counts", "factored")
+def _(w, D, H, K):
+    return H * (w * D + 1 + K) + K, H * (D + H + 1 + K) + K
+
+
+@correct("parameter_counts", "shapes multiplied out, numpy ints")
+def _(w, D, H, K):
+    mlp = [(H, w * D), (H,), (K, H), (K,)]
+    rnn = [(H, D), (H, H), (H,), (K, H), (K,)]
+    return sum(np.prod(s) for s in mlp), sum(np.prod(s) for s in rnn)
+
+
+# ---------------------------------------------------------------- unigram_bits (lesson 9)
+@mutant("unigram_bits", "raw frequencies", "not smoothed")
+def _(train_ids, val_ids, V):
+    p = np.bincount(train_ids, minlength=V) / len(train_ids)
+    return float(-np.mean(np.log2(p[val_ids])))
+
+
+@mutant("unigram_bits", "np.log", "that is in nats")
+def _(train_ids, val_ids, V):
+    counts = np.bincount(train_ids, minlength=V) + 1
+    return float(-np.mean(np.log(counts[val_ids] / counts.sum())))
+
+
+@mutant("unigram_bits", "counted on the validation text", "training text only")
+def _(train_ids, val_ids, V):
+    counts = np.bincount(val_ids, minlength=V) + 1.0
+    return float(-np.mean(np.log2(counts[val_ids] / counts.sum())))
+
+
+@mutant("unigram_bits", "divided by len(train_ids)", "divide by their sum")
+def _(train_ids, val_ids, V):
+    counts = np.bincount(train_ids, minlength=V) + 1.0
+    return float(-np.mean(np.log2(counts[val_ids] / len(train_ids))))
+
+
+@correct("unigram_bits", "a dict of counts and a loop")
+def _(train_ids, val_ids, V):
+    import math
+
+    counts = {c: 1 for c in range(V)}
+    for c in train_ids:
+        counts[int(c)] += 1
+    total = sum(counts.values())
+    return -sum(math.log2(counts[int(c)] / total) for c in val_ids) / len(val_ids)
+
+
+# ---------------------------------------------------------------- bits_per_char (lesson 9)
+def _logp_of_targets(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return np.take_along_axis(logp, targets[..., None], axis=-1)
+
+
+@mutant("bits_per_char", "cross-entropy in nats", "in nats")
+def _(logits, targets):
+    nats = -_logp_of_targets(logits, targets).mean()
+    return nats, 2.0**nats
+
+
+@mutant("bits_per_char", "perplexity np.exp(bits)", "perplexity = 2 ** bits")
+def _(logits, targets):
+    bits = -_logp_of_targets(logits, targets).mean() / np.log(2)
+    return bits, np.exp(bits)
+
+
+@mutant("bits_per_char", "naive softmax", "subtract each row's maximum")
+def _(logits, targets):
+    p = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    bits = -np.log2(np.take_along_axis(p, targets[..., None], axis=-1)).mean()
+    return bits, 2**bits
+
+
+@mutant("bits_per_char", "total bits", "not a sum")
+def _(logits, targets):
+    bits = -_logp_of_targets(logits, targets).sum() / np.log(2)
+    return bits, 2**bits
+
+
+@mutant("bits_per_char", "mean of per-character perplexities", "exponential of a mean")
+def _(logits, targets):
+    lp = _logp_of_targets(logits, targets)
+    return -lp.mean() / np.log(2), float(np.mean(np.exp(-lp)))
+
+
+@correct("bits_per_char", "log-sum-exp over flattened positions")
+def _(logits, targets):
+    V = logits.shape[-1]
+    z = logits.reshape(-1, V)
+    t = targets.reshape(-1)
+    m = z.max(axis=1)
+    lse = m + np.log(np.exp(z - m[:, None]).sum(axis=1))
+    nats = np.mean(lse - z[np.arange(len(t)), t])
+    return float(nats / np.log(2)), float(np.exp(nats))
+
+
+# ---------------------------------------------------------------- output_backward (lesson 3)
+@mutant("output_backward", "h^T dy", "dW_hy must have W_hy's shape")
+def _(dy, h, W_hy):
+    K, H = W_hy.shape
+    return dy @ W_hy, h.reshape(-1, H).T @ dy.reshape(-1, K), dy.reshape(-1, K).sum(0)
+
+
+@mutant("output_backward", "db_y summed over axis 0", "db_y must have b_y's shape (K,)")
+def _(dy, h, W_hy):
+    K, H = W_hy.shape
+    return dy @ W_hy, dy.reshape(-1, K).T @ h.reshape(-1, H), dy.sum(axis=0)
+
+
+@mutant("output_backward", "weights from the last step", "last step only")
+def _(dy, h, W_hy):
+    last_dy = dy[:, -1] if dy.ndim == 3 else dy
+    last_h = h[:, -1] if h.ndim == 3 else h
+    return dy @ W_hy, last_dy.T @ last_h, last_dy.sum(axis=0)
+
+
+@mutant("output_backward", "mean over positions", "divided by the number of positions")
+def _(dy, h, W_hy):
+    K, H = W_hy.shape
+    dy2, h2 = dy.reshape(-1, K), h.reshape(-1, H)
+    return dy @ W_hy, dy2.T @ h2 / len(dy2), dy2.mean(axis=0)
+
+
+@mutant("output_backward", "dy @ W_hy.T", "dy @ W_hy")
+def _(dy, h, W_hy):
+    K, H = W_hy.shape
+    return dy @ W_hy.T, dy.reshape(-1, K).T @ h.reshape(-1, H), dy.reshape(-1, K).sum(0)
+
+
+@correct("output_backward", "einsum over any leading axes")
+def _(dy, h, W_hy):
+    return (
+        np.einsum("...k,kh->...h", dy, W_hy),
+        np.tensordot(dy, h, axes=(tuple(range(dy.ndim - 1)),) * 2),
+        dy.sum(axis=tuple(range(dy.ndim - 1))),
+    )
+
+
+@correct("output_backward", "a loop over positions")
+def _(dy, h, W_hy):
+    K, H = W_hy.shape
+    dy2, h2 = dy.reshape(-1, K), h.reshape(-1, H)
+    dW, db = np.zeros_like(W_hy, dtype=dy.dtype), np.zeros(K, dtype=dy.dtype)
+    for m in range(len(dy2)):
+        dW += np.outer(dy2[m], h2[m])
+        db += dy2[m]
+    return dy @ W_hy, dW, db
+
+
+# ---------------------------------------------------------------- gru_step_backward (lesson 8)
+def _sig(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def _gru_back(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh, *, dz_sign=1.0, direct=True,
+              dr_bias=True, sig_prime=None):  # fmt: skip
+    """A learner's GRU step backward, block by block."""
+    H = h_prev.shape[1]
+    Wi = [W_ih[k * H : (k + 1) * H] for k in range(3)]
+    Wh = [W_hh[k * H : (k + 1) * H] for k in range(3)]
+    bi = [b_ih[k * H : (k + 1) * H] for k in range(3)]
+    bh = [b_hh[k * H : (k + 1) * H] for k in range(3)]
+    r = _sig(x_t @ Wi[0].T + bi[0] + h_prev @ Wh[0].T + bh[0])
+    z = _sig(x_t @ Wi[1].T + bi[1] + h_prev @ Wh[1].T + bh[1])
+    hn = h_prev @ Wh[2].T + (bh[2] if dr_bias else 0.0)
+    n = np.tanh(x_t @ Wi[2].T + bi[2] + r * (h_prev @ Wh[2].T + bh[2]))
+    sp = sig_prime or (lambda s: s * (1 - s))
+    dn = dh_t * (1 - z) * (1 - n * n)
+    dz = dz_sign * dh_t * (h_prev - n) * sp(z)
+    dr = dn * hn * sp(r)
+    dxs = [dr, dz, dn]
+    dhs = [dr, dz, dn * r]
+    dx = sum(d @ W for d, W in zip(dxs, Wi, strict=True))
+    dhp = (dh_t * z if direct else 0.0) + sum(d @ W for d, W in zip(dhs, Wh, strict=True))
+    dW_ih = np.concatenate([d.T @ x_t for d in dxs])
+    dW_hh = np.concatenate([d.T @ h_prev for d in dhs])
+    db_ih = np.concatenate([d.sum(0) for d in dxs])
+    db_hh = np.concatenate([d.sum(0) for d in dhs])
+    return dx, dhp, dW_ih, dW_hh, db_ih, db_hh
+
+
+@mutant("gru_step_backward", "dz = dh * (n - h_prev)", "dz has the wrong sign")
+def _(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru_back(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh, dz_sign=-1.0)
+
+
+@mutant("gru_step_backward", "no dh_t * z_t in dh_prev", "direct path from h_t to h_prev")
+def _(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru_back(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh, direct=False)
+
+
+@mutant("gru_step_backward", "dr from h_prev @ W_hn.T alone", "bias included")
+def _(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru_back(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh, dr_bias=False)
+
+
+@mutant("gru_step_backward", "gates' derivative 1 - s^2", "1 - s**2 is tanh's")
+def _(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru_back(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh, sig_prime=lambda s: 1 - s * s)
+
+
+@correct("gru_step_backward", "block by block")
+def _(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru_back(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+
+
+# ---------------------------------------------------------------- lstm_forward (lesson 7)
+def _lstm_seq(x, h0, c0, W_ih, W_hh, b, W_hr=None, *, carry_h=True, tanh_c=True,
+              shift=False, proj_tanh=False, project=True):  # fmt: skip
+    """A learner's LSTM over a sequence, preallocated outputs."""
+    N, T, _ = x.shape
+    H = c0.shape[1]
+    R = h0.shape[1]
+    h = np.empty((N, T, R if project or W_hr is None else H), dtype=x.dtype)
+    c = np.empty((N, T, H), dtype=x.dtype)
+    h_prev, c_prev = h0, c0
+    for t in range(T):
+        a = x[:, t] @ W_ih.T + (h_prev if carry_h else h0) @ W_hh.T + b
+        i, f, o = _sig(a[:, :H]), _sig(a[:, H : 2 * H]), _sig(a[:, 3 * H :])
+        g = np.tanh(a[:, 2 * H : 3 * H])
+        c_t = f * c_prev + i * g
+        m = o * np.tanh(c_t) if tanh_c else o * c_t
+        h_t = m @ W_hr.T if (W_hr is not None and project) else m
+        if proj_tanh and W_hr is not None:
+            h_t = np.tanh(h_t)
+        h[:, t] = h_prev if shift else h_t
+        c[:, t] = c_t
+        h_prev, c_prev = h_t, c_t
+    return h, c
+
+
+@mutant("lstm_forward", "h0 at every step", "every step starts from h0")
+def _(x, h0, c0, W_ih, W_hh, b, W_hr=None):
+    return _lstm_seq(x, h0, c0, W_ih, W_hh, b, W_hr, carry_h=False)
+
+
+@mutant("lstm_forward", "h = o * c", "goes through tanh before the output gate")
+def _(x, h0, c0, W_ih, W_hh, b, W_hr=None):
+    return _lstm_seq(x, h0, c0, W_ih, W_hh, b, W_hr, tanh_c=False)
+
+
+@mutant("lstm_forward", "stores h_prev", "off by one in time")
+def _(x, h0, c0, W_ih, W_hh, b, W_hr=None):
+    return _lstm_seq(x, h0, c0, W_ih, W_hh, b, W_hr, shift=True)
+
+
+@mutant("lstm_forward", "tanh on the projection", "the projection is linear")
+def _(x, h0, c0, W_ih, W_hh, b, W_hr=None):
+    return _lstm_seq(x, h0, c0, W_ih, W_hh, b, W_hr, proj_tanh=True)
+
+
+@mutant("lstm_forward", "W_hr ignored", "feed the projected h_t back")
+def _(x, h0, c0, W_ih, W_hh, b, W_hr=None):
+    return _lstm_seq(x, h0, c0, W_ih, W_hh, b, W_hr, project=False)
+
+
+@correct("lstm_forward", "preallocated, block slices")
+def _(x, h0, c0, W_ih, W_hh, b, W_hr=None):
+    return _lstm_seq(x, h0, c0, W_ih, W_hh, b, W_hr)
+
+
+@correct("lstm_forward", "input projections of all steps at once, lists stacked")
+def _(x, h0, c0, W_ih, W_hh, b, W_hr=None):
+    ax = np.einsum("ntd,gd->ntg", x, W_ih) + b
+    hs, cs, h_prev, c_prev = [], [], h0, c0
+    for t in range(x.shape[1]):
+        i, f, g, o = np.split(ax[:, t] + h_prev @ W_hh.T, 4, axis=1)
+        c_prev = _sig(f) * c_prev + _sig(i) * np.tanh(g)
+        h_prev = _sig(o) * np.tanh(c_prev)
+        if W_hr is not None:
+            h_prev = h_prev @ W_hr.T
+        hs.append(h_prev)
+        cs.append(c_prev)
+    return np.stack(hs, 1), np.stack(cs, 1)
+
+
+# ---------------------------------------------------------------- truncated_bptt (lesson 5)
+def _tb_chunk(params, xc, tc, h_start, M):
+    """A learner's forward and BPTT over one chunk; returns (loss part, grads, h_last)."""
+    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in ("W_xh", "W_hh", "b_h", "W_hy", "b_y"))
+    hs, h = [], h_start
+    for t in range(xc.shape[1]):
+        h = np.tanh(xc[:, t] @ W_xh.T + h @ W_hh.T + b_h)
+        hs.append(h)
+    y = np.stack(hs, 1) @ W_hy.T + b_y
+    diff = y - tc
+    dy = 2 * diff / M
+    g = {k: np.zeros_like(v) for k, v in params.items()}
+    dnext = np.zeros_like(h_start)
+    for t in reversed(range(xc.shape[1])):
+        prev = hs[t - 1] if t else h_start
+        g["W_hy"] += dy[:, t].T @ hs[t]
+        g["b_y"] += dy[:, t].sum(0)
+        da = (dy[:, t] @ W_hy + dnext) * (1 - hs[t] ** 2)
+        g["W_xh"] += da.T @ xc[:, t]
+        g["W_hh"] += da.T @ prev
+        g["b_h"] += da.sum(0)
+        dnext = da @ W_hh
+    return float((diff**2).sum()) / M, g, hs[-1]
+
+
+def _tb(params, x, target, k, h0, *, starts=None, carry=True, M=None):
+    T = x.shape[1]
+    loss, grads, h = 0.0, {n: np.zeros_like(v) for n, v in params.items()}, h0
+    for s in starts if starts is not None else range(0, T, k):
+        tc = target[:, s : s + k]
+        part, g, h_last = _tb_chunk(
+            params, x[:, s : s + k], tc, h, M or (tc.size if M == 0 else target.size)
+        )
+        loss += part
+        for n in grads:
+            grads[n] += g[n]
+        h = h_last if carry else np.zeros_like(h0)
+    return loss, grads
+
+
+@mutant("truncated_bptt", "BPTT through the whole sequence", "exact BPTT over the whole sequence")
+def _(params, x, target, k, h0):
+    return _tb(params, x, target, x.shape[1], h0)
+
+
+@mutant("truncated_bptt", "zero state per chunk", "every chunk starts from a zero state")
+def _(params, x, target, k, h0):
+    return _tb(params, x, target, k, h0, carry=False)
+
+
+@mutant("truncated_bptt", "each chunk's own mean", "the means are added up")
+def _(params, x, target, k, h0):
+    return _tb(params, x, target, k, h0, M=0)
+
+
+@mutant("truncated_bptt", "range(0, T - k + 1, k)", "the last chunk is missing")
+def _(params, x, target, k, h0):
+    return _tb(params, x, target, k, h0, starts=range(0, x.shape[1] - k + 1, k))
+
+
+@correct("truncated_bptt", "chunks by np.split, a loop of its own")
+def _(params, x, target, k, h0):
+    T = x.shape[1]
+    cuts = list(range(k, T, k))
+    loss, grads, h = 0.0, {n: np.zeros_like(v) for n, v in params.items()}, h0
+    for xc, tc in zip(np.split(x, cuts, axis=1), np.split(target, cuts, axis=1), strict=True):
+        part, g, h = _tb_chunk(params, xc, tc, h, target.size)
+        loss += part
+        grads = {n: grads[n] + g[n] for n in grads}
+    return loss, grads

@@ -218,3 +218,15 @@ def test_usage_errors(tmp_path, capsys):
         == 2
     )
     assert "--student-from parent" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["05_bptt.ipynb", "07_lstm.ipynb"])
+def test_batch_grading_gives_the_solutions_full_points(name):
+    """The grader's inputs cross into the learner's kernel as they are: an int stays an int
+    (truncated_bptt's chunk length k: `range(0, T, k)` needs one) and an optional argument left
+    out stays None (lstm_forward's W_hr), with the hidden tests too."""
+    path = REPO / "solutions" / name
+    entry = grade_notebook(path, REPO / "solutions", limits=Limits(cell_timeout=30, call_timeout=5))
+    statuses = {k: v["status"] for k, v in entry["exercises"].items()}
+    assert set(statuses.values()) == {"passed"}, entry["exercises"]
+    assert entry["total"] == entry["max"] > 0

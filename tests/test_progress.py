@@ -58,7 +58,7 @@ def answered(exercise: Path, answers: dict[str, str], extra_cell: str | None = N
 @pytest.fixture
 def source(tmp_path) -> Path:
     """The course's exercises 02 and 03 (rnn_step_forward, rnn_forward; softmax_cross_entropy,
-    output_forward): the expectations below list exactly these."""
+    output_forward, output_backward): the expectations below list exactly these."""
     folder = tmp_path / "exercises"
     folder.mkdir()
     for name in (HIDDEN, OUTPUTS):
@@ -89,6 +89,7 @@ def test_mixed_work_is_graded_and_left_byte_identical(source, tmp_path):
         "rnn_forward",
         "softmax_cross_entropy",
         "output_forward",
+        "output_backward",
     ]
     assert got["rnn_step_forward"][:3] == ("passed", 2.0, 2.0)
     assert got["rnn_step_forward"][3] == ""
@@ -99,7 +100,8 @@ def test_mixed_work_is_graded_and_left_byte_identical(source, tmp_path):
     assert message  # the checker's explanation, passed on
     assert any("ZeroDivisionError" in n for n in table.notes[OUTPUTS]), table.notes
     assert got["output_forward"][:3] == ("not started", 0.0, 2.0)
-    assert table.summary == "1 of 4 exercises pass; 1 failed; 2 not started."
+    assert got["output_backward"][:3] == ("not started", 0.0, 3.0)
+    assert table.summary == "1 of 5 exercises pass; 1 failed; 3 not started."
     text = table.text(details=True)
     assert "✓ rnn_step_forward" in text and "✗ softmax_cross_entropy" in text
     assert "ZeroDivisionError" in text and "my_scratch" not in text
@@ -129,6 +131,7 @@ def test_untouched_copies_need_no_kernel_and_agree_with_grading(source, tmp_path
         ("rnn_forward", NOT_STARTED),
         ("softmax_cross_entropy", NO_COPY),
         ("output_forward", NO_COPY),
+        ("output_backward", NO_COPY),
     ]
     assert [(r.name, r.status, r.message) for r in quick.rows] == [
         (r.name, r.status, r.message) for r in graded.rows
@@ -143,8 +146,8 @@ def test_command_prints_the_table(source, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "02_hidden_state.ipynb" in out and "- rnn_forward" in out and "no copy" in out
     assert "· softmax_cross_entropy" in out
-    assert "· output_forward" in out
-    assert out.rstrip().endswith("0 of 4 exercises pass; 2 not started; 2 no copy.")
+    assert "· output_forward" in out and "· output_backward" in out
+    assert out.rstrip().endswith("0 of 5 exercises pass; 3 not started; 2 no copy.")
 
 
 def test_missing_work_folder_is_explained(source, tmp_path, capsys):
@@ -161,8 +164,9 @@ def test_html_table_has_every_exercise(source, tmp_path):
     work.mkdir()
     shutil.copy2(source / HIDDEN, work / HIDDEN)
     page = progress(work, source)._repr_html_()
-    assert page.count("<tr>") == 1 + 4  # header + one row per exercise
-    for name in ("rnn_step_forward", "rnn_forward", "softmax_cross_entropy", "output_forward"):
+    assert page.count("<tr>") == 1 + 5  # header + one row per exercise
+    names = ("rnn_step_forward", "rnn_forward", "softmax_cross_entropy", "output_forward")
+    for name in (*names, "output_backward"):
         assert f"<code>{name}</code>" in page
 
 
@@ -197,3 +201,18 @@ def test_a_renamed_copy_is_matched_by_its_lesson_id(source, tmp_path):
     )
     assert all(r.notebook != "notes.ipynb" for r in table.rows)
     assert any(r.notebook == OUTPUTS and r.status == "no copy" for r in table.rows)
+
+
+def test_every_exercise_notebook_of_the_course_is_listed(tmp_path):
+    """The course's own exercises/: every notebook (lessons 01 and 09 included) and every graded
+    cell in it has a row, before the learner has made any copy."""
+    (tmp_path / "work").mkdir()
+    table = progress(tmp_path / "work", REPO / "exercises")
+    notebooks = {r.notebook for r in table.rows}
+    assert {p.name for p in (REPO / "exercises").glob("[0-9][0-9]_*.ipynb")} == notebooks
+    assert {"01_why_sequences.ipynb", "09_applications.ipynb"} <= notebooks
+    names = {r.name for r in table.rows}
+    assert {"bag_of_words", "sliding_windows", "parameter_counts", "unigram_bits"} <= names
+    assert {"bits_per_char", "output_backward", "truncated_bptt", "lstm_forward"} <= names
+    assert "gru_step_backward" in names
+    assert all(r.status == NO_COPY for r in table.rows)

@@ -55,7 +55,7 @@ LESSONS = {
     "00": Lesson(
         15, 0, "everyone opens the start page; the environment check shows who needs help"
     ),
-    "01": Lesson(30, 0, "motivation; the bag-of-words experiment is a good live demo"),
+    "01": Lesson(30, 15, "motivation; the bag-of-words experiment is a good live demo"),
     "02": Lesson(45, 30, "work the hand-sized example on the board; the stepping widget"),
     "03": Lesson(40, 20, "per-step vs final-step outputs; softmax and cross-entropy"),
     "04": Lesson(30, 15, "parameter sharing; the 'not' experiment"),
@@ -63,7 +63,7 @@ LESSONS = {
     "06": Lesson(45, 20, "gradient norms through time; clipping"),
     "07": Lesson(60, 30, "the gates one at a time; the gate inspector widget"),
     "08": Lesson(40, 20, "compare with the LSTM; Cho vs PyTorch variants"),
-    "09": Lesson(60, 0, "pick one application to run live; the rest as reading"),
+    "09": Lesson(60, 20, "pick one application to run live; the rest as reading"),
     "11": Lesson(40, 20, "draw the stack and the two directions; derive the 3/4 bound together"),
 }
 
@@ -72,7 +72,7 @@ LESSONS = {
 # shortens lessons (fraction < 1) and leaves 04 and 09 as reading.
 ONE_DAY = [
     ("00", 1.0),
-    ("01", 0.7),
+    ("01", 0.4),
     ("02", 0.8),
     ("break", 15),
     ("03", 0.7),

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from rnncourse.losses import softmax_cross_entropy
-from rnncourse.tasks.sentences import VOCAB, make_sentences
+from rnncourse.tasks.sentences import VOCAB, bag_of_words, make_sentences
 
 __all__ = [
     "bag_of_words",
@@ -27,21 +27,6 @@ __all__ = [
     "predict",
     "run_experiment",
 ]
-
-
-def bag_of_words(tokens: np.ndarray, V: int = len(VOCAB)) -> np.ndarray:
-    """Word counts, (N, T) ids -> (N, V): the order is gone.
-
-    >>> from rnncourse.tasks.sentences import encode
-    >>> a = bag_of_words(encode("good and not bad")[None])
-    >>> b = bag_of_words(encode("bad and not good")[None])
-    >>> bool((a == b).all())
-    True
-    """
-    tokens = np.atleast_2d(tokens)
-    counts = np.zeros((tokens.shape[0], V))
-    np.add.at(counts, (np.arange(tokens.shape[0])[:, None], tokens), 1.0)
-    return counts
 
 
 def bigram_counts(tokens: np.ndarray, V: int = len(VOCAB)) -> np.ndarray:

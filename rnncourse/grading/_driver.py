@@ -107,7 +107,10 @@ def copy_value(value):
 
 
 def flatten(value, key, out):
-    """Arrays of an input value under '|'-joined keys (dicts and tuples nested)."""
+    """Arrays of an input value under '|'-joined keys (dicts and tuples nested); an optional
+    argument given as None has none."""
+    if value is None:
+        return out
     if isinstance(value, dict):
         for k, v in value.items():
             flatten(v, f"{key}|{k}", out)
@@ -125,6 +128,8 @@ def input_spec(value, key, arrays, depth=0):
     """The ARG spec of an input value (grader side); its arrays go into ``arrays``."""
     if isinstance(value, RngSeed):
         return {"kind": "rng", "seed": value.seed}
+    if value is None:  # an optional argument left out (W_hr=None)
+        return {"kind": "none"}
     if isinstance(value, str):
         return {"kind": "string", "value": value}
     if isinstance(value, (dict, tuple)):
@@ -154,6 +159,8 @@ def build_input(spec, stored, key):
     kind = spec["kind"]
     if kind == "rng":
         return np.random.default_rng(int(spec["seed"]))
+    if kind == "none":
+        return None
     if kind == "string":
         return str(spec["value"])
     if kind == "dict":

@@ -2,7 +2,9 @@
 
 Every graded exercise is held to these rules, on the cases ``check`` runs (``make_cases()``):
 
-    a float64 case, a float32 case   (float32 may be returned for float32 inputs, not float64)
+    a float64 case, a float32 case   (float32 may be returned for float32 inputs, not float64);
+                                     an exercise on integers only (ids, sizes) needs no float32
+                                     case and no float32-arithmetic case
     N = 1, T = 1                     where the cases have those letters
     a square layer D = H, K = H      where they have D and H (K and H): code that picks the
                                      weight layout from the shapes fails there
@@ -60,13 +62,22 @@ def _arrays(value: Any) -> list[np.ndarray]:
     return []
 
 
+def _scalars(inputs: dict[str, Any]) -> list[Any]:
+    return [v for v in inputs.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
 def _repeats(ex: Exercise, cases: list[Case]) -> list[int]:
+    """Cases with the shapes of an earlier case and other values (in an array, or a number:
+    for an exercise on sizes alone, the same kinds of argument with new values)."""
     out = []
     for j, c in enumerate(cases):
         for before in cases[:j]:
-            if before.shapes == c.shapes and any(
-                not np.array_equal(a, b)
-                for a, b in zip(_arrays(before.inputs), _arrays(c.inputs), strict=True)
+            if before.shapes == c.shapes and (
+                any(
+                    not np.array_equal(a, b)
+                    for a, b in zip(_arrays(before.inputs), _arrays(c.inputs), strict=True)
+                )
+                or (not _arrays(c.inputs) and _scalars(before.inputs) != _scalars(c.inputs))
             ):
                 out.append(j)
                 break
@@ -147,7 +158,8 @@ def rules_for(ex: Exercise, cases: list[Case] | None = None) -> list[Rule]:
         return [RULES["an earlier case's shapes with new values"]] + [
             Rule(f"branch: {name}", _where(p)) for name, p in ex.branches.items()
         ]
-    rules = [RULES["a float64 case"], RULES["a float32 case"]]
+    floats = _has_float_inputs(cases)
+    rules = [RULES["a float64 case"]] + ([RULES["a float32 case"]] if floats else [])
     rules += [RULES[f"{x} = 1"] for x in "NT" if x in letters]
     if {"D", "H"} <= letters:
         rules.append(RULES["a square layer D = H"])
@@ -157,8 +169,17 @@ def rules_for(ex: Exercise, cases: list[Case] | None = None) -> list[Rule]:
     if ex.pre_activation is not None:
         rules.append(RULES["an overflow case"])
     rules += [Rule(f"branch: {name}", _where(p)) for name, p in ex.branches.items()]
-    rules.append(RULES["float32 arithmetic rejected at the float64 tolerance"])
+    if floats:
+        rules.append(RULES["float32 arithmetic rejected at the float64 tolerance"])
     return rules
+
+
+def _has_float_inputs(cases: list[Case]) -> bool:
+    """Do the cases give the function any real numbers? An exercise on integers only (word ids,
+    sizes) has no float32 version and no float32 arithmetic to reject."""
+    return any(a.dtype.kind == "f" for c in cases for a in _arrays(c.inputs)) or any(
+        isinstance(v, float) for c in cases for v in c.inputs.values()
+    )
 
 
 def _letter_problems(cases: list[Case]) -> list[str]:

@@ -31,6 +31,7 @@ __all__ = [
     "POSITIVE_TAG",
     "TAGS",
     "VOCAB",
+    "bag_of_words",
     "decode",
     "encode",
     "make_sentences",
@@ -200,3 +201,17 @@ def negated_at(
         _NEG[rng.integers(0, len(_NEG), size=N)],
     )
     return tokens, tags_for(tokens)
+
+
+def bag_of_words(tokens: np.ndarray, V: int = len(VOCAB)) -> np.ndarray:
+    """Word counts, (N, T) ids -> (N, V) float64: the order is gone (lesson 1's exercise).
+
+    >>> a = bag_of_words(encode("good and not bad")[None])
+    >>> b = bag_of_words(encode("bad and not good")[None])
+    >>> bool((a == b).all())
+    True
+    """
+    tokens = np.atleast_2d(tokens)
+    counts = np.zeros((tokens.shape[0], V))
+    np.add.at(counts, (np.arange(tokens.shape[0])[:, None], tokens), 1.0)
+    return counts
