@@ -64,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"command": command, **result}, indent=1) + "\n")
     below = sum(r["rmse"] < result["ar24"]["rmse"] for r in result["runs"])
-    print(f"AR(24) RMSE {result['ar24']['rmse']:.2f}; GRU below it in {below} of {len(result['runs'])}")
+    print(
+        f"AR(24) RMSE {result['ar24']['rmse']:.2f}; GRU below it in {below} of {len(result['runs'])}"
+    )
     print(f"wrote {out}")
     return 0
 

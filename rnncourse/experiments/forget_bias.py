@@ -108,7 +108,9 @@ def summary(rows: Sequence[dict]) -> str:
     lines = ["    T  forget-gate bias  solved  iterations to solve, seed by seed"]
     for T in sorted({r["T"] for r in rows}):
         for arm in ARMS:
-            sel = sorted((r for r in rows if r["T"] == T and r["arm"] == arm), key=lambda r: r["seed"])
+            sel = sorted(
+                (r for r in rows if r["T"] == T and r["arm"] == arm), key=lambda r: r["seed"]
+            )
             if not sel:
                 continue
             its = [r["solved_at"] for r in sel]
@@ -125,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--T", type=int, nargs="+", default=[50, 100, 200])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument(
+        "--iters", type=int, default=AddingConfig.iters, help="maximum iterations per run"
+    )
     ap.add_argument("--jobs", type=int, default=1, help="runs at once, one BLAS thread each")
     ap.add_argument("--resume", action="store_true", help="keep the runs already in --out")
     ap.add_argument("--out", default="results/forget_bias.csv")
@@ -133,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error(f"--jobs must be 1 or more, not {args.jobs}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    base = AddingConfig()
+    base = AddingConfig(iters=args.iters)
     command = "python -m rnncourse.experiments.forget_bias " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
