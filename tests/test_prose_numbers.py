@@ -5,7 +5,7 @@ A "number" is any decimal in a markdown cell with two or more significant digits
 and steps). It must appear in the stored text output (stdout, text/plain) of a code cell
 earlier in the notebook, written the same way (a trailing zero more is allowed: 0.16 matches
 0.160; thousands separators are ignored). Not checked: code spans and fenced code (they are
-code, not claims), link targets, LaTeX sub- and superscripts (indices and exponents), numbers
+code, not claims), link targets, HTML comments, lesson and exercise numbers ("Lesson 11"), LaTeX sub- and superscripts (indices and exponents), numbers
 inside identifiers (float64, W_hh, S4), years (an integer from 1900 to 2030) and arXiv
 identifiers. The few
 numbers that are definitions rather than results are listed in ALLOWED with the reason.
@@ -53,6 +53,8 @@ def prose_numbers(markdown: str) -> list[str]:
     text = re.sub(r"```.*?```", " ", markdown, flags=re.S)  # fenced code
     text = re.sub(r"`[^`]*`", " ", text)  # code spans
     text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)  # HTML comments (not shown)
+    text = re.sub(r"\b([Ll]essons?|[Ee]xercises?|[Pp]art)\s+\d+", " ", text)  # names, not claims
     text = re.sub(r"[_^]\{[^{}]*\}|[_^]\d+", " ", text)  # LaTeX indices and exponents
     found = []
     for m in _NUMBER.finditer(text):
@@ -107,7 +109,8 @@ def unprinted_numbers(path: Path) -> list[tuple[int, str]]:
 def test_the_number_finder():
     md = (
         "H = 16 units, batch 32, `lr=0.003` in code, 1,200 iterations, $h_{t-1}$ and $10^{-12}$, "
-        "float64, Kaplan et al. 2020, [link](05_bptt.ipynb), 61%, 4.80e-01, T = 50, 0.01."
+        "float64, Kaplan et al. 2020, [link](05_bptt.ipynb), 61%, 4.80e-01, T = 50, 0.01, "
+        "Lesson 11 <!-- 12.5 -->."
     )
     assert prose_numbers(md) == ["16", "32", "1,200", "61", "4.80e-01"]
     assert _printed("x = 0.1600\n", "0.16") and not _printed("x = 0.1615\n", "0.16")
