@@ -1,8 +1,9 @@
 """Moving parameters between PyTorch's ``nn.RNN / nn.LSTM / nn.GRU`` and this package.
 
-The package stores weights exactly as PyTorch does, ``(out_features, in_features)``, with the
-same gate order (LSTM i, f, g, o; GRU r, z, n), so a state dict loads without reshaping. Only
-the names differ, and the biases of the RNN and the LSTM, which the package keeps as one:
+The package stores every weight matrix in PyTorch's layout, ``(out_features, in_features)``,
+with the same gate order (LSTM i, f, g, o; GRU r, z, n), so no weight needs reshaping. Two things
+differ: the names, and the biases of the RNN and the LSTM, which the package keeps as one (the
+sum of PyTorch's two; the GRU keeps both, as PyTorch does):
 
     PyTorch (layer 0)          RNN            LSTM                    GRU
     weight_ih_l0               W_xh (H, D)    W_ih (4H, D)            W_ih (3H, D)

@@ -65,10 +65,15 @@ def test_lstm_diagram_has_every_gate_and_the_cell_line(projection):
     hshape = "(N, P)" if projection else "(N, H)"
     assert f"$h_t$  {hshape}" in text and f"$h_{{t-1}}$  {hshape}" in text
     assert "$c_t$  (N, H)" in text and "$x_t$  (N, D)" in text
-    assert "$c_t = f_t * c_{t-1} + i_t * g_t$" in text
+    assert "$c_t = f_t \\odot c_{t-1} + i_t \\odot g_t$" in text
+    # one symbol per meaning: no undefined m_t, the element-wise product written as ⊙
+    assert "m_t" not in text and "*" not in text
     if projection:
-        assert "memory cells and hidden projections" in text
-        assert "(P, H)" in text
+        assert "hidden projection" in text and "(P, H)" in text
+        assert "$h_t = W_{hr}\\,(o_t \\odot \\tanh(c_t))$" in text
+    else:
+        assert "projection" not in text and "W_{hr}" not in text
+        assert "$h_t = o_t \\odot \\tanh(c_t)$" in text
 
 
 def test_lstm_diagram_draws_a_fresh_figure_each_call():
@@ -102,11 +107,11 @@ def test_gru_diagram_has_gates_interpolation_and_both_variants():
     ):
         assert gid in gids, gid
     text = _texts(fig)
-    assert "$h_t = (1 - z_t) * n_t + z_t * h_{t-1}$" in text
+    assert "$h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$" in text
     assert "Cho et al. 2014" in text and "PyTorch" in text
     assert "(3H, D)" in text
 
 
 def test_figures_render_without_error():
-    for fig in (lstm_cell_diagram(), lstm_cell_diagram(projection=False), gru_cell_diagram()):
+    for fig in (lstm_cell_diagram(), lstm_cell_diagram(projection=True), gru_cell_diagram()):
         fig.canvas.draw()  # mathtext must parse: a bad label raises here

@@ -73,8 +73,9 @@ def test_lesson4_shared_rnn_generalises_and_window_mlp_does_not():
     assert r["params"] == {"rnn": 563, "mlp": 9296}
     assert f"{rows[(16, False)][1]:.1%}" == "23.3%"  # quoted in the lesson
     # lesson 4 also quotes the MLP at length 16 by position of "not": always wrong where the
-    # flipped word lands on a trained position (3-6), near chance (1/3) on the window
-    # positions 8-15 that no 8-word training sentence reaches ("not" at 7-14)
+    # flipped word lands on a trained position ("not" at indices 3-6), near chance (1/3) on the
+    # window indices 8-15 that no 8-word training sentence reaches ("not" at 7-14). These are
+    # the package's 0-based indices; the lesson prints positions from 1 (4-7, 9-16, 8-15).
     positions, _, mlp_by_position = r["by_position"][16]
     acc = dict(zip(positions, mlp_by_position, strict=True))
     assert [acc[p] for p in range(3, 7)] == [0.0] * 4

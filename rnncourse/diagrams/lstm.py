@@ -1,7 +1,8 @@
-"""Diagrams of the gated cells: the LSTM (with its hidden projection) and the GRU.
+"""Diagrams of the gated cells: the LSTM (plain, or with its hidden projection) and the GRU.
 
-    lstm_cell_diagram(projection=True)  the seed's figure "LSTM gated architecture — memory
-                                        cells and hidden projections"
+    lstm_cell_diagram()                 the standard LSTM cell, h_t = o_t ⊙ tanh(c_t)
+    lstm_cell_diagram(projection=True)  the same cell with the hidden projection W_hr (P, H)
+                                        of Sak et al. (2014), h_t = W_hr (o_t ⊙ tanh(c_t))
     gru_cell_diagram()                  the GRU cell, PyTorch's variant, with Cho's noted
 
 Both return a ``matplotlib.figure.Figure`` built without pyplot. Every labelled element (an
@@ -9,15 +10,19 @@ arrow's symbol, a gate, an operation node) carries a ``gid`` such as ``"gate:f"`
 ``"op:cell_update"`` or ``"label:c_t"``, so tests (and curious learners) can find it:
 ``diagram_gids(fig)`` lists them.
 
-The LSTM, in the course's row form (PyTorch's gate order i, f, g, o):
+The LSTM, in the course's row form (PyTorch's gate order i, f, g, o; ⊙ is the element-wise
+product):
 
     i_t = σ(x_t W_ii^T + h_{t-1} W_hi^T + b_i)     input gate        (N, H)
     f_t = σ(x_t W_if^T + h_{t-1} W_hf^T + b_f)     forget gate       (N, H)
     g_t = tanh(x_t W_ig^T + h_{t-1} W_hg^T + b_g)  candidate         (N, H)
     o_t = σ(x_t W_io^T + h_{t-1} W_ho^T + b_o)     output gate       (N, H)
-    c_t = f_t * c_{t-1} + i_t * g_t                cell state        (N, H)
-    m_t = o_t * tanh(c_t)                                            (N, H)
-    h_t = m_t W_hr^T   (projection, W_hr (P, H))   hidden state      (N, P)
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t                cell state        (N, H)
+    h_t = o_t ⊙ tanh(c_t)                          hidden state      (N, H)
+
+and with the projection W_hr (P, H), the hidden state shrinks to P numbers:
+
+    h_t = (o_t ⊙ tanh(c_t)) W_hr^T                 hidden state      (N, P)
 """
 
 from __future__ import annotations
@@ -161,21 +166,24 @@ def _gate(ax: Axes, x: float, y: float, fn: str, name: str, *, bus_y: float) -> 
     _box(ax, x, y, fn, gid=f"gate:{name}", color=color, w=0.8)
 
 
-def lstm_cell_diagram(projection: bool = True) -> Figure:
-    """The LSTM cell: memory cell line, four gates, and (optionally) the hidden projection W_hr.
+def lstm_cell_diagram(projection: bool = False) -> Figure:
+    """The LSTM cell: memory cell line and four gates; with ``projection=True``, also the hidden
+    projection W_hr (P, H) that maps o_t ⊙ tanh(c_t) to the hidden state.
 
     Shapes on the labels use the course's letters: N batch, D inputs, H cell size, P projection
     size (P = H without a projection). Returns a Figure; nothing is left open in pyplot.
 
     >>> fig = lstm_cell_diagram()
-    >>> {"gate:i", "gate:f", "gate:g", "gate:o", "proj:W_hr"} <= set(diagram_gids(fig))
+    >>> {"gate:i", "gate:f", "gate:g", "gate:o"} <= set(diagram_gids(fig)), "proj:W_hr" in diagram_gids(fig)
+    (True, False)
+    >>> "proj:W_hr" in diagram_gids(lstm_cell_diagram(projection=True))
     True
     """
     P = "P" if projection else "H"
     title = (
-        "LSTM gated architecture — memory cells and hidden projections"
+        "LSTM with a hidden projection: H memory cells, a hidden state of P < H"
         if projection
-        else "LSTM cell (no projection: P = H)"
+        else "LSTM cell: the memory line and four gates"
     )
     fig, ax = _canvas(title)
     top, bus, gates_y = 5.8, 1.2, 2.4
@@ -194,7 +202,7 @@ def lstm_cell_diagram(projection: bool = True) -> Figure:
         ax,
         6.3,
         top + 0.4,
-        "$c_t = f_t * c_{t-1} + i_t * g_t$",
+        "$c_t = f_t \\odot c_{t-1} + i_t \\odot g_t$",
         gid="eq:c_t",
         color=_STATE,
         fontsize=10,
@@ -229,9 +237,11 @@ def lstm_cell_diagram(projection: bool = True) -> Figure:
     _line(ax, [(xplus, y_ig + 0.24), (xplus, top - 0.24)], gid="path:i_times_g")
     _label(ax, xi + 0.1, 3.3, "$i_t$", gid="label:i_t")
     _label(ax, xg + 0.1, 3.3, "$g_t$", gid="label:g_t")
-    _label(ax, xplus - 0.15, 5.05, "$i_t * g_t$", gid="label:i_times_g", ha="right", fontsize=9)
+    _label(
+        ax, xplus - 0.15, 5.05, "$i_t \\odot g_t$", gid="label:i_times_g", ha="right", fontsize=9
+    )
 
-    # Output: m_t = o_t * tanh(c_t).
+    # Output: o_t ⊙ tanh(c_t), the hidden state (or, with a projection, what W_hr maps).
     y_o = 3.4
     _line(ax, [(xtanh, top), (xtanh, 4.75)], gid="path:c_to_tanh")
     _node(ax, xtanh, 4.5, "tanh", gid="op:tanh_c", r=0.3)
@@ -245,8 +255,8 @@ def lstm_cell_diagram(projection: bool = True) -> Figure:
     x_out = 12.2
     if projection:
         xp = 10.55
-        _line(ax, [(xtanh + 0.24, y_o), (xp - 0.5, y_o)], gid="path:m_t")
-        _label(ax, xtanh + 0.05, y_o - 0.45, "$m_t$ (N, H)", gid="label:m_t", fontsize=9)
+        _line(ax, [(xtanh + 0.24, y_o), (xp - 0.5, y_o)], gid="path:o_tanh_c")
+        _label(ax, xtanh - 0.3, y_o - 0.5, "(N, H)", gid="label:o_tanh_c", fontsize=9)
         _box(
             ax,
             xp,
@@ -271,13 +281,15 @@ def lstm_cell_diagram(projection: bool = True) -> Figure:
             ax,
             8.6,
             6.95,
-            "$h_t = W_{hr}\\,(o_t * \\tanh(c_t))$",
+            "$h_t = W_{hr}\\,(o_t \\odot \\tanh(c_t))$",
             gid="eq:h_t",
             ha="right",
             fontsize=10,
         )
     else:
-        _label(ax, 8.6, 6.95, "$h_t = o_t * \\tanh(c_t)$", gid="eq:h_t", ha="right", fontsize=10)
+        _label(
+            ax, 8.6, 6.95, "$h_t = o_t \\odot \\tanh(c_t)$", gid="eq:h_t", ha="right", fontsize=10
+        )
 
     # A legend of the colours.
     for k, (color, text) in enumerate(
@@ -291,7 +303,7 @@ def lstm_cell_diagram(projection: bool = True) -> Figure:
 def gru_cell_diagram() -> Figure:
     """The GRU cell (PyTorch's variant): reset gate r_t, update gate z_t, candidate n_t and
 
-        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+        h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
 
     A caption states Cho et al. (2014)'s variant, where r_t multiplies h_{t-1} before W_hn.
 
@@ -316,7 +328,7 @@ def gru_cell_diagram() -> Figure:
         ax,
         8.2,
         6.95,
-        "$h_t = (1 - z_t) * n_t + z_t * h_{t-1}$",
+        "$h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$",
         gid="eq:h_t",
         color=_STATE,
         ha="left",
@@ -370,8 +382,8 @@ def gru_cell_diagram() -> Figure:
     ax.text(
         4.3,
         -0.25,
-        "PyTorch: $n_t = \\tanh(W_{in} x_t + b_{in} + r_t * (W_{hn} h_{t-1} + b_{hn}))$\n"
-        "Cho et al. 2014: $n_t = \\tanh(W_{in} x_t + b_{in} + W_{hn} (r_t * h_{t-1})"
+        "PyTorch: $n_t = \\tanh(W_{in} x_t + b_{in} + r_t \\odot (W_{hn} h_{t-1} + b_{hn}))$\n"
+        "Cho et al. 2014: $n_t = \\tanh(W_{in} x_t + b_{in} + W_{hn} (r_t \\odot h_{t-1})"
         " + b_{hn})$",
         ha="left",
         va="center",

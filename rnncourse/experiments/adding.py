@@ -51,10 +51,13 @@ __all__ = [
     "grid_summary",
     "initial_params",
     "load_grid",
+    "marker_blind_mse",
+    "marker_blind_prediction",
     "plot_curves",
     "plot_grid",
     "run_adding",
     "run_grid",
+    "held_out_batch",
 ]
 
 BASELINE_MSE = 1.0 / 6.0  # predict the mean sum, 1.0: MSE = 2 Var(U[0, 1]) = 1/6
@@ -128,6 +131,42 @@ def initial_params(cell: str, seed: int, config: AddingConfig | None = None) -> 
     )
 
 
+def held_out_batch(T: int, seed: int, config: AddingConfig | None = None):
+    """The fixed test set of the run with this T and seed, ``(x (n_test, T, 2), y (n_test,))``:
+    the same sequences ``run_adding`` measures its test MSE on.
+
+    >>> x, y = held_out_batch(6, 0, AddingConfig(n_test=3))
+    >>> x.shape, y.shape
+    ((3, 6, 2), (3,))
+    """
+    config = config or AddingConfig()
+    test_ss = np.random.SeedSequence(seed).spawn(3)[2]
+    dtype = np.dtype(config.dtype).type
+    return adding_problem(config.n_test, T, np.random.default_rng(test_ss), dtype=dtype)
+
+
+def marker_blind_prediction(x: np.ndarray) -> np.ndarray:
+    """The best prediction without the markers: the mean value of each half, added, (N,).
+
+    The first marker is equally likely at every step of the first half, whatever the values,
+    so the expected first marked value given the values is the first half's mean; the same
+    for the second. Their sum is the conditional mean of the target, the least-squares best.
+    """
+    half = x.shape[1] // 2
+    return x[:, :half, 0].mean(axis=1) + x[:, half:, 0].mean(axis=1)
+
+
+def marker_blind_mse(T: int) -> float:
+    """Expected MSE of ``marker_blind_prediction``: (1/12) ((n1 - 1)/n1 + (n2 - 1)/n2) for halves
+    of n1 = T // 2 and n2 = T - n1 steps, (1/6)(1 - 2/T) for even T; below 1/6 by 1/(3T).
+
+    >>> round(marker_blind_mse(50), 6), round(marker_blind_mse(2), 6)
+    (0.16, 0.0)
+    """
+    n1, n2 = T // 2, T - T // 2
+    return ((n1 - 1) / n1 + (n2 - 1) / n2) / 12.0
+
+
 def evaluation_mse(params: dict, cell: str, x: np.ndarray, y: np.ndarray) -> float:
     """Mean squared error of the model's predictions on (x, y), the held-out test batch."""
     pred, _ = model_forward(params, x, cell=cell, task="many-to-one")
@@ -162,9 +201,9 @@ def run_adding(
     """
     config = config or AddingConfig()
     dtype = np.dtype(config.dtype).type
-    _, train_ss, test_ss = np.random.SeedSequence(seed).spawn(3)
+    _, train_ss, _ = np.random.SeedSequence(seed).spawn(3)
     train_rng = np.random.default_rng(train_ss)
-    x_test, y_test = adding_problem(config.n_test, T, np.random.default_rng(test_ss), dtype=dtype)
+    x_test, y_test = held_out_batch(T, seed, config)
 
     params = initial_params(cell, seed, config)
     run = AddingRun(

@@ -157,6 +157,7 @@ class Config:
     batch: int = 64
     lr: float = 0.01  # Adam's step size for the RNN
     lr_mlp: float = 0.03  # and for the MLP, which learns its many separate weights slower
+    clip: float = 5.0  # both models' gradients clipped to this global norm
     n_test: int = 300  # sentences per test position
     T_long: int = 16  # the unseen length
 
@@ -193,10 +194,10 @@ def run_experiment(cfg: Config = Config()) -> dict:
             cfg.batch, cfg.T_train, rng, not_positions=cfg.train_not_positions
         )
         loss, grads = model_loss(rnn, one_hot(tokens, V), tags, task="many-to-many")
-        opt_rnn.step(rnn, clip_grad_norm(grads, 5.0)[0])
+        opt_rnn.step(rnn, clip_grad_norm(grads, cfg.clip)[0])
         losses["rnn"].append(loss)
         loss, grads = mlp_loss(mlp, tokens, tags)
-        opt_mlp.step(mlp, clip_grad_norm(grads, 5.0)[0])
+        opt_mlp.step(mlp, clip_grad_norm(grads, cfg.clip)[0])
         losses["mlp"].append(loss)
 
     test_rng = np.random.default_rng(cfg.seed + 1)
