@@ -198,7 +198,16 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
                 args.append(float(stored[key]))
             else:
                 args.append(stored[key].copy())
-        meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")
+        # -- the no-credit rule (rnncourse.grading.noref): the guard is defined in this namespace
+        # when the grader sent its source along (batch grading); elsewhere a plain call
+        guard = globals().get("reference_guard")
+        if guard is not None and request.get("references"):
+            meta, out = guard(
+                call, fn, args, item["n_outputs"], request["timeout"], f"{j}|o", request["references"]
+            )
+        else:
+            meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")
+        # -- end of the no-credit rule
         if meta["status"] == "raised" and meta["error"]["timeout"]:
             timed_out.add(item["function"])
         arrays.update(out)
