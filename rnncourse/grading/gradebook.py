@@ -43,6 +43,9 @@ def _public(entry: dict) -> dict:
 def write_outputs(
     entries: list[dict], json_path: Path | None, csv_path: Path | None, feedback_dir: Path | None
 ) -> None:
+    for path in (json_path, csv_path):
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
     if json_path:
         Path(json_path).write_text(
             json.dumps({"submissions": [_public(e) for e in entries]}, indent=1) + "\n"
