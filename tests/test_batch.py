@@ -12,8 +12,8 @@ import copy
 import csv
 import hashlib
 import json
-import re
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -58,7 +58,6 @@ def _cell(nb, grade_id):
 def _insert_after(nb, grade_id, source):
     i = nb.cells.index(_cell(nb, grade_id))
     nb.cells.insert(i + 1, nbformat.v4.new_code_cell(source))
-
 
 
 # what an attacking cell uses to find the grader's paths (works whenever the sandbox does not
@@ -239,7 +238,9 @@ def _submissions(folder: Path) -> dict[str, tuple[str, str]]:
     made["ivan_stubborn"] = ("timeout", "timeout")
 
     (folder / "heidi_broken").mkdir()  # not a notebook: still a row, with the real maximum
-    (folder / "heidi_broken" / "02_hidden_state.ipynb").write_text("{ not a notebook", encoding="utf-8")
+    (folder / "heidi_broken" / "02_hidden_state.ipynb").write_text(
+        "{ not a notebook", encoding="utf-8"
+    )
     made["heidi_broken"] = ("error", "error")
 
     for name, attack in ATTACKS.items():  # each attack on the stub: any credit is the attack's
@@ -426,7 +427,11 @@ def test_grade_a_hostile_class(tmp_path, installed):
     assert {"json": book.read_bytes(), "csv": table.read_bytes()} == written, (
         "the gradebooks changed after grading ended"
     )
-    assert {"submitted": _digest(folder), "source": _digest(source), "limited": _digest(limited)} == before
+    assert {
+        "submitted": _digest(folder),
+        "source": _digest(source),
+        "limited": _digest(limited),
+    } == before
     assert _digest(site_packages) == package, "the installed package was modified"
     assert _checkout() == checkout, "the checkout was modified"
     for p in ("/tmp/rnncourse-attack", "/var/tmp/rnncourse-attack", "/rnncourse-attack"):
@@ -473,7 +478,9 @@ def test_grade_a_hostile_class(tmp_path, installed):
     assert csv_rows["olga_reference"]["flags"] == "reference-used"
     feedback = {p.stem: p.read_text() for p in (out / "feedback").glob("*.txt")}
     assert "Score: 5 / 5" in feedback["alice"]
-    assert "printed more than" in feedback["frank_noisy"] and "MemoryError" in feedback["frank_noisy"]
+    assert (
+        "printed more than" in feedback["frank_noisy"] and "MemoryError" in feedback["frank_noisy"]
+    )
     assert "ran longer than 4 s" in feedback["carol_hang"]
     assert "is not available while a notebook is graded" in feedback["olga_reference"]
     assert re.search(r"^alice +5 / 5", ran.stdout, re.M)
@@ -483,7 +490,12 @@ def test_grade_a_hostile_class(tmp_path, installed):
 
     limits = {e["student"]: e for e in json.loads((out / "limits.json").read_text())["submissions"]}
     status = {s: tuple(e["exercises"][g]["status"] for g in points) for s, e in limits.items()}
-    assert status["walt_limits"] == status["walt_file"] == status["walt_outside"] == ("passed", "passed")
+    assert (
+        status["walt_limits"]
+        == status["walt_file"]
+        == status["walt_outside"]
+        == ("passed", "passed")
+    )
     assert status["xena_cpu"] == ("timeout", "timeout")
     assert "CPU time limit of 4 s" in limits["xena_cpu"]["exercises"]["test_rnn_forward"]["message"]
     notes = {p.stem: p.read_text() for p in (out / "feedback-limits").glob("*.txt")}
@@ -514,8 +526,9 @@ def test_no_sandbox_and_the_package_answers(tmp_path):
         "test_rnn_step_forward": "failed",
         "test_rnn_forward": "not-implemented",
     }
-    assert "package's own answer (rnncourse.rnn.rnn_step_forward)" in (
-        entry["exercises"]["test_rnn_step_forward"]["message"]
+    assert (
+        "package's own answer (rnncourse.rnn.rnn_step_forward)"
+        in (entry["exercises"]["test_rnn_step_forward"]["message"])
     )
     assert entry["flags"] == ["unsandboxed", "reference-used"]
     assert entry["total"] == 0.0 and entry["max"] == 5.0

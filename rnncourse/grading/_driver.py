@@ -203,7 +203,13 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
         guard = globals().get("reference_guard")
         if guard is not None and request.get("references"):
             meta, out = guard(
-                call, fn, args, item["n_outputs"], request["timeout"], f"{j}|o", request["references"]
+                call,
+                fn,
+                args,
+                item["n_outputs"],
+                request["timeout"],
+                f"{j}|o",
+                request["references"],
             )
         else:
             meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")

@@ -179,7 +179,9 @@ def load_source(source: str | Path) -> list[Canonical]:
         answers = {
             c.metadata["nbgrader"]["grade_id"]: c.source
             for c in nb.cells
-            if c.cell_type == "code" and is_solution(c) and "grade_id" in c.metadata.get("nbgrader", {})
+            if c.cell_type == "code"
+            and is_solution(c)
+            and "grade_id" in c.metadata.get("nbgrader", {})
         }
         stub_nb = make_exercise(nb)
         stubs = {
@@ -200,7 +202,9 @@ def load_source(source: str | Path) -> list[Canonical]:
     return out
 
 
-def attribute(path: Path, canonicals: list[Canonical], lesson: str | None = None) -> Canonical | None:
+def attribute(
+    path: Path, canonicals: list[Canonical], lesson: str | None = None
+) -> Canonical | None:
     """The canonical notebook of a submission: by file name, then ``lesson``, then the only one."""
     named = [c for c in canonicals if c.path.stem in Path(path).name]
     if named:
@@ -253,8 +257,10 @@ def _write_new(path: Path, data: bytes) -> None:
 def _size(value) -> int:
     if isinstance(value, dict):
         return sum(_size(v) for v in value.values())
-    return int(np.asarray(value).size) if not isinstance(value, (list, tuple)) else sum(
-        _size(v) for v in value
+    return (
+        int(np.asarray(value).size)
+        if not isinstance(value, (list, tuple))
+        else sum(_size(v) for v in value)
     )
 
 
@@ -626,7 +632,9 @@ def _similarity(entries: list[dict], canonicals: list[Canonical]) -> list:
         for gid, answer in canonical.answers.items():
             sources = reference_sources(functions.get(gid, []))
             if "BEGIN SOLUTION" in answer:
-                sources.append(answer.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", ""))
+                sources.append(
+                    answer.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
+                )
             references[gid] = sources
         flags, found = report(
             {e["student"]: e["answers"] for e in group}, canonical.stubs, references
@@ -740,13 +748,48 @@ def main(argv: list[str] | None = None) -> int:
         help="say whether this machine can sandbox learner code, and exit (0: it can)",
     )
     d = Limits()
-    parser.add_argument("--cell-timeout", type=float, default=d.cell_timeout, help="seconds per cell (default %(default)g)")
-    parser.add_argument("--total-timeout", type=float, default=d.total_timeout, help="seconds per notebook (default %(default)g)")
-    parser.add_argument("--call-timeout", type=float, default=d.call_timeout, help="seconds per graded call (default %(default)g)")
-    parser.add_argument("--memory-mb", type=int, default=d.memory_mb, help="address space of a kernel (default %(default)d)")
-    parser.add_argument("--cpu-seconds", type=int, default=d.cpu_seconds, help="CPU time of a kernel (default %(default)d)")
-    parser.add_argument("--file-mb", type=int, default=d.file_mb, help="largest file a kernel may write (default %(default)d)")
-    parser.add_argument("--procs", type=int, default=d.procs, help="processes and threads of a kernel (default %(default)d)")
+    parser.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=d.cell_timeout,
+        help="seconds per cell (default %(default)g)",
+    )
+    parser.add_argument(
+        "--total-timeout",
+        type=float,
+        default=d.total_timeout,
+        help="seconds per notebook (default %(default)g)",
+    )
+    parser.add_argument(
+        "--call-timeout",
+        type=float,
+        default=d.call_timeout,
+        help="seconds per graded call (default %(default)g)",
+    )
+    parser.add_argument(
+        "--memory-mb",
+        type=int,
+        default=d.memory_mb,
+        help="address space of a kernel (default %(default)d)",
+    )
+    parser.add_argument(
+        "--cpu-seconds",
+        type=int,
+        default=d.cpu_seconds,
+        help="CPU time of a kernel (default %(default)d)",
+    )
+    parser.add_argument(
+        "--file-mb",
+        type=int,
+        default=d.file_mb,
+        help="largest file a kernel may write (default %(default)d)",
+    )
+    parser.add_argument(
+        "--procs",
+        type=int,
+        default=d.procs,
+        help="processes and threads of a kernel (default %(default)d)",
+    )
     args = parser.parse_args(argv)
     if args.check_sandbox:
         from rnncourse.grading.sandbox import probe
@@ -754,7 +797,9 @@ def main(argv: list[str] | None = None) -> int:
         ok, why = probe()
         print(f"rnncourse grade --check-sandbox: {why}")
         if not ok:
-            print("Without a sandbox, grade with --no-sandbox (every row is flagged 'unsandboxed').")
+            print(
+                "Without a sandbox, grade with --no-sandbox (every row is flagged 'unsandboxed')."
+            )
         return 0 if ok else 1
     paths = _submissions(args.submissions)
     missing = [p for p in paths if not p.is_file()]

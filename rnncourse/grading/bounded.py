@@ -53,7 +53,9 @@ class Arrays:
 def read_capped(path: str | os.PathLike, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; BadResult otherwise."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
     except OSError as exc:
         raise BadResult(f"no result file ({exc.strerror})") from exc
     try:
@@ -95,9 +97,7 @@ def _header(f) -> tuple[tuple[int, ...], bool, np.dtype]:
     raise BadResult(f"unknown .npy version {version}")
 
 
-def read_arrays(
-    path: str | os.PathLike, expected: dict[str, Expect], max_bytes: int
-) -> Arrays:
+def read_arrays(path: str | os.PathLike, expected: dict[str, Expect], max_bytes: int) -> Arrays:
     """The arrays of a ``.npz`` written by the kernel, each checked before it is read."""
     data = read_capped(path, max_bytes)
     out = Arrays()
@@ -107,12 +107,16 @@ def read_arrays(
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise BadResult(f"the arrays file is not a .npz archive ({type(exc).__name__})") from exc
     if len(infos) > len(expected):
-        raise BadResult(f"the arrays file has {len(infos)} entries, more than the {len(expected)} asked for")
+        raise BadResult(
+            f"the arrays file has {len(infos)} entries, more than the {len(expected)} asked for"
+        )
     seen = set()
     for info in infos:
         key = info.filename.removesuffix(".npy")
         if not info.filename.endswith(".npy") or key not in expected or key in seen:
-            raise BadResult(f"the arrays file has an entry nobody asked for: {info.filename[:80]!r}")
+            raise BadResult(
+                f"the arrays file has an entry nobody asked for: {info.filename[:80]!r}"
+            )
         seen.add(key)
         want = expected[key]
         try:
@@ -135,7 +139,9 @@ def read_arrays(
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
             raise BadResult(f"{key}: unreadable ({type(exc).__name__})") from exc
         if len(raw) != n * dtype.itemsize:
-            raise BadResult(f"{key}: {len(raw)} bytes of data where the header says {n * dtype.itemsize}")
+            raise BadResult(
+                f"{key}: {len(raw)} bytes of data where the header says {n * dtype.itemsize}"
+            )
         arr = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
         out.arrays[key] = np.array(arr, copy=True)
     return out

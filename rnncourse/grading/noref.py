@@ -32,6 +32,7 @@ from rnncourse.grading import _guard
 __all__ = [
     "FLAG",
     "GUARD_SOURCE",
+    "UNAVAILABLE",
     "catalogued_references",
     "refused_import",
     "request_entry",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 FLAG = "reference-used"
+UNAVAILABLE = "is not available while a notebook is graded"  # words of the sandbox's stand-ins
 GUARD_SOURCE = Path(_guard.__file__).read_text(encoding="utf-8")
 GRADING_DIR = Path(__file__).resolve().parent
 
@@ -95,6 +97,4 @@ def verdict(meta: dict, function: str) -> str | None:
 
 def refused_import(evalue: str) -> bool:
     """Did a cell's error come from importing a reference module inside the sandbox?"""
-    from rnncourse.grading.sandbox import UNAVAILABLE
-
     return UNAVAILABLE in (evalue or "") and "graded" in (evalue or "")

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncourse._environ import ONE_BLAS_THREAD
+from rnncourse.grading.noref import UNAVAILABLE, catalogued_references
 
 __all__ = [
     "LAUNCHER",
@@ -77,7 +78,6 @@ __all__ = [
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the installed rnncourse/
 UID_BASE = 61000  # kernels of a root grader run as uid UID_BASE + k (no such users need exist)
 UID_COUNT = 64
-UNAVAILABLE = "is not available while a notebook is graded"  # words of the view's stand-ins
 
 # Runs inside the sandbox (as root when the grader is root), with -I -S: applies the limits,
 # drops to the kernel's uid, then becomes the kernel. argv: PARAMS (JSON) -- COMMAND...
@@ -127,9 +127,7 @@ def processes_of(uid: int) -> list[int]:
                 status = f.read()
         except OSError:
             continue
-        fields = dict(
-            line.split(":", 1) for line in status.splitlines() if ":" in line
-        )
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         if fields.get("State", "").strip().startswith(("Z", "X")):
             continue
         uids = fields.get("Uid", "").split()
@@ -174,7 +172,8 @@ class UidPool:
 # ----------------------------------------------------------------------------------------------
 # the kernel's view of the package
 # ----------------------------------------------------------------------------------------------
-GRADING_STUB = '''"""rnncourse.grading inside a notebook being graded by ``rnncourse grade``.
+GRADING_STUB = (
+    '''"""rnncourse.grading inside a notebook being graded by ``rnncourse grade``.
 
 The grader runs the checks itself, outside this kernel: here ``check`` and ``check_hidden``
 do nothing, and nothing else of the grading package exists.
@@ -196,11 +195,14 @@ def check_hidden(fn=None, name=None, *args, **kwargs):
 
 
 def grade_function(*args, **kwargs):
-    raise ImportError("rnncourse.grading.grade_function ''' + UNAVAILABLE + '''")
+    raise ImportError("rnncourse.grading.grade_function '''
+    + UNAVAILABLE
+    + """")
 
 
 __all__ = ["CheckFailed", "check", "check_hidden"]
-'''
+"""
+)
 
 PACKAGE_STUB = '''"""rnncourse inside a notebook being graded: the helpers only (see rnncourse.grading.sandbox)."""
 
@@ -224,11 +226,11 @@ def __getattr__(name):
     )
 '''
 
-STANDIN = '''raise ImportError(
+STANDIN = """raise ImportError(
     "{module} {unavailable}: it holds the package's answers to graded exercises, "
     "and a graded function must be your own code"
 )
-'''
+"""
 
 
 def _imports_of(path: Path, module: str) -> set[str]:
@@ -258,8 +260,6 @@ def _imports_of(path: Path, module: str) -> set[str]:
 
 def reference_modules() -> set[str]:
     """Modules that define a catalogued reference (the graded functions' answers)."""
-    from rnncourse.grading.noref import catalogued_references
-
     return {module for module, _, _ in catalogued_references()}
 
 
@@ -296,10 +296,10 @@ def kernel_view(dest: Path) -> Path:
     root = Path(dest) / "rnncourse"
     for module, path in modules.items():
         target = root / path.relative_to(PACKAGE_DIR)
-        if module.startswith("rnncourse.grading") or module == "rnncourse":
+        if module in ("rnncourse", "rnncourse.grading"):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        if bad(module, set()):
+        if module.startswith("rnncourse.grading.") or bad(module, set()):
             target.write_text(STANDIN.format(module=module, unavailable=UNAVAILABLE))
         else:
             shutil.copyfile(path, target)
@@ -311,7 +311,11 @@ def kernel_view(dest: Path) -> Path:
     (root / "grading").mkdir(parents=True, exist_ok=True)
     (root / "grading" / "__init__.py").write_text(GRADING_STUB)
     for path in PACKAGE_DIR.rglob("*"):
-        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts:
+        if (
+            path.is_file()
+            and path.suffix not in (".py", ".pyc")
+            and "__pycache__" not in path.parts
+        ):
             target = root / path.relative_to(PACKAGE_DIR)
             if not path.relative_to(PACKAGE_DIR).parts[0] == "grading":
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -374,7 +378,7 @@ def _readonly_paths() -> list[Path]:
     paths = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)]
     paths.append(Path(os.path.realpath(sys.executable)).parent.parent)
     for p in [*sys.path, *site.getsitepackages(), sysconfig.get_paths()["stdlib"]]:
-        if p and Path(p).name in ("site-packages", "dist-packages") or p.endswith(".zip"):
+        if (p and Path(p).name in ("site-packages", "dist-packages")) or p.endswith(".zip"):
             paths.append(Path(p))
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     paths.append(stdlib)
@@ -590,7 +594,10 @@ def _probe() -> tuple[bool, str]:
     if not sys.platform.startswith("linux"):
         return False, f"the sandbox needs Linux (bubblewrap); this is {sys.platform}"
     if find_bwrap() is None:
-        return False, "bubblewrap (bwrap) is not installed: Debian/Ubuntu `apt-get install bubblewrap`"
+        return (
+            False,
+            "bubblewrap (bwrap) is not installed: Debian/Ubuntu `apt-get install bubblewrap`",
+        )
     from types import SimpleNamespace
 
     limits = SimpleNamespace(cpu_seconds=30, memory_mb=2048, file_mb=16, procs=64)
