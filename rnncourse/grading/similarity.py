@@ -5,8 +5,9 @@ For every answer cell (by ``grade_id``) of every submission:
 1. the lines the learner wrote: the cell's lines minus those of the stub the learner was given
    (the ``def`` line, the docstring, ``return h``: whitespace-normalised comparison), without
    comments, docstrings and blank lines;
-2. normalised: tokens only (``tokenize``), every name that is not a keyword renamed by order of
-   first appearance (``v1``, ``v2``, ...), so renaming variables or reformatting changes nothing;
+2. normalised: tokens only (``tokenize``), every name that is not a keyword or an attribute
+   (``np.tanh``, ``W.T`` stay) renamed by order of first appearance (``v1``, ``v2``, ...), so
+   renaming variables or reformatting changes nothing;
 3. compared, when both sides have at least :data:`MIN_LINES` normalised lines, by the token
    similarity ``difflib.SequenceMatcher(None, a, b).ratio()``: at :data:`THRESHOLD` or more the
    two are similar.
@@ -83,7 +84,8 @@ def normalise(source: str) -> list[list[str]]:
         if tok.type == tokenize.STRING and not current:
             continue  # a docstring (a string alone on its line)
         value = tok.string
-        if tok.type == tokenize.NAME and not keyword.iskeyword(value):
+        attribute = bool(current) and current[-1] == "."  # np.tanh, x.T: kept as they are
+        if tok.type == tokenize.NAME and not keyword.iskeyword(value) and not attribute:
             value = names.setdefault(value, f"v{len(names) + 1}")
         current.append(value)
     if current:
