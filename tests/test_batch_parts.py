@@ -259,3 +259,20 @@ def test_exercise_notebooks_do_not_need_the_answers():
                             "from rnncourse.grading import check",
                             "from rnncourse.grading import check_hidden",
                         ), (path.name, line)
+
+
+def test_committed_sandbox_benchmark_costs_at_most_twice():
+    """results/grading_sandbox.json (python -m tools.bench_sandbox): 20 submissions, both ways
+    measured alternately in one run, the sandbox at most 2x, the machine described."""
+    import json
+
+    bench = json.loads((REPO / "results" / "grading_sandbox.json").read_text())
+    assert "20 solved copies" in bench["what"]
+    ways = [r["sandbox"] for r in bench["rounds"]]
+    assert ways == [True, False] * (len(ways) // 2) and len(ways) >= 4
+    best = {
+        s: min(r["seconds"] for r in bench["rounds"] if r["sandbox"] is s) for s in (True, False)
+    }
+    assert bench["ratio"] == pytest.approx(best[True] / best[False], abs=1e-3)
+    assert bench["ratio"] <= 2.0
+    assert bench["machine"]["vector_units"] and bench["machine"]["blas"]

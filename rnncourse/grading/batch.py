@@ -94,7 +94,7 @@ import nbformat
 import numpy as np
 
 from rnncourse.grading import _driver, noref
-from rnncourse.grading.bounded import BadResult, Expect, read_arrays, read_json
+from rnncourse.grading.bounded import BadResult, Expect, read_arrays, read_capped, read_json
 from rnncourse.grading.check import graded_cases, timeout_message
 from rnncourse.grading.compare import Outcome, judge
 from rnncourse.grading.gradebook import feedback_text, write_outputs
@@ -466,10 +466,7 @@ def grade_notebook(
 
 def _read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, bytes, str]:
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_NOTEBOOK_BYTES + 1)
-        if len(data) > MAX_NOTEBOOK_BYTES:
-            raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+        data = read_capped(path, MAX_NOTEBOOK_BYTES, follow=True)  # a regular file, not a FIFO
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no cells")
