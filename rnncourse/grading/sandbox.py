@@ -562,11 +562,12 @@ PROBE_CODE = (
     "problems = []\n"
     "for p in {hidden!r}:\n"
     "    if os.path.exists(p): problems.append('can see ' + p)\n"
-    "try:\n"
-    "    import rnncourse.rnn\n"
-    "    problems.append('can import the reference code')\n"
-    "except ImportError:\n"
-    "    pass\n"
+    "for m in ('rnncourse.rnn', 'rnncourse.grading.compare'):\n"
+    "    try:\n"
+    "        __import__(m)\n"
+    "        problems.append('can import ' + m)\n"
+    "    except ImportError:\n"
+    "        pass\n"
     "from rnncourse.grading import check\n"
     "s = socket.socket()\n"
     "s.settimeout(1)\n"
@@ -601,7 +602,7 @@ def _probe() -> tuple[bool, str]:
     from types import SimpleNamespace
 
     limits = SimpleNamespace(cpu_seconds=30, memory_mb=2048, file_mb=16, procs=64)
-    hidden = [str(PACKAGE_DIR / "grading" / "check.py")]
+    hidden = []
     bound = _readonly_paths()
     try:  # the home folder's entries (except those leading to a Python prefix)
         home = Path.home()
