@@ -157,15 +157,18 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h):
         hs[:, t, :] = h
     return hs
 """
-LIMITS = {  # run with --cpu-seconds 4 --file-mb 8 --procs 40
+LIMITS = {  # run with --cpu-seconds 4 --file-mb 8 --procs 40 (and a cell timeout the CPU hog never reaches)
     # many processes, a large file, files outside the scratch folder
     "walt_limits": "import os, time, threading\n"
     "for i in range(200):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\n",
     "walt_file": "open('big.bin', 'wb').write(bytes(16 * 2**20))",
     "walt_outside": "import os\nfor p in ('/tmp/rnncourse-attack', os.path.expanduser('~/../rnncourse-attack'), "
     "'/var/tmp/rnncourse-attack'):\n    try:\n        open(p, 'w').write('x')\n    except OSError:\n        pass",
-    # CPU time: a spinning loop that ignores the interrupt
-    "xena_cpu": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+    # CPU time: threads spinning in numpy (which releases the GIL), ignoring the interrupt
+    "xena_cpu": "import signal, threading\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "def spin():\n    a = np.ones(10**5)\n    while True:\n        np.exp(a)\n"
+    "for _ in range(4):\n    threading.Thread(target=spin, daemon=True).start()\n"
+    "while True:\n    pass",
 }
 
 
@@ -419,7 +422,7 @@ def test_grade_a_hostile_class(tmp_path, installed):
     ran_limits = _grade(installed, tmp_path, [
         str(limited), "--student-from", "parent", "--source", str(source),
         "--json", str(out / "limits.json"), "--feedback", str(out / "feedback-limits"),
-        "--cell-timeout", "10", "--cpu-seconds", "4", "--file-mb", "8", "--procs", "40",
+        "--cell-timeout", "60", "--cpu-seconds", "4", "--file-mb", "8", "--procs", "40",
     ])  # fmt: skip
     assert ran_limits.returncode == 0, ran_limits.stderr[-3000:]
     assert _left_behind() == []
