@@ -30,10 +30,10 @@ from rnncourse.grading import _driver
 from rnncourse.grading.noref import GUARD_SOURCE
 from rnncourse.grading.sandbox import kernel_env, launcher_argv
 
-__all__ = ["Kernel", "driver_code", "in_own_thread", "setup_code"]
+__all__ = ["Kernel", "driver_code", "in_own_thread"]
 
 DRIVER_SOURCE = Path(_driver.__file__).read_text(encoding="utf-8")
-START_ATTEMPTS = 3  # kernel starts tried before a submission is reported as not graded
+START_ATTEMPTS = 3  # kernel starts tried (a kernel that dies at start, on a busy machine)
 
 
 def _children(pid: int) -> list[int]:
@@ -263,19 +263,6 @@ class Kernel:
 def _passthrough() -> dict[str, str]:
     """What an unsandboxed kernel keeps of the grader's environment: where to find Python."""
     return {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
-
-
-def setup_code(memory_mb: int) -> str:
-    return (
-        "def _rnncourse_limits(limit):\n"
-        "    try:\n"
-        "        import resource\n"
-        "        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
-        "    except Exception:\n"
-        "        pass\n"
-        f"_rnncourse_limits({int(memory_mb) * 2**20})\n"
-        "del _rnncourse_limits\n"
-    )
 
 
 def driver_code(request: Path, inputs: Path, result: Path, arrays: Path) -> str:
