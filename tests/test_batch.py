@@ -321,9 +321,9 @@ def installed(tmp_path_factory) -> Path:
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
-    import site
-
-    deps = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    deps = [
+        p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()
+    ]
     (Path(purelib) / "rnncourse-test-deps.pth").write_text("\n".join(deps) + "\n")
     src = root / "src"
     files = subprocess.run(
