@@ -47,6 +47,7 @@ __all__ = [
 
 DATA_DIR = Path(__file__).parent / "data"
 SNAPSHOT = DATA_DIR / "stdlib_snapshot.txt.gz"
+ORTHOGONAL_RUN = DATA_DIR / "orthogonal_rnn_run.npz"
 
 # Pure-Python standard-library modules, about 0.5 MB of code in all.
 CODE_MODULES: tuple[str, ...] = (
@@ -172,6 +173,15 @@ def unigram_bits(train_ids: np.ndarray, val_ids: np.ndarray, V: int) -> float:
     counts = np.bincount(train_ids, minlength=V).astype(np.float64) + 1.0
     logp = np.log2(counts / counts.sum())
     return float(-logp[val_ids].mean())
+
+
+def load_orthogonal_run() -> dict[str, np.ndarray]:
+    """Exercise 06's recorded run: one sequence (T = 40) through a tanh RNN whose W_hh is 0.9
+    times an orthogonal matrix. Keys: W_hh (16, 16), W_xh (16, 3), b_h (16,), x (1, 40, 3),
+    h (1, 40, 16), the hidden states, and dh_last (1, 16), a gradient on the last state.
+    Written by ``python -m rnncourse.experiments.gradient_flow``."""
+    with np.load(ORTHOGONAL_RUN, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
 
 
 def load_co2(monthly: bool = True) -> tuple[np.ndarray, np.ndarray]:

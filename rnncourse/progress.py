@@ -4,8 +4,9 @@
 
 Each of your exercise notebooks in ``work/`` is graded the way an instructor's
 ``rnncourse grade`` grades it (``rnncourse.grading.batch.grade_notebook``): your code cells run
-in a fresh kernel, a separate process; the checks of the course's own test cells are run on your
-functions, and the comparison happens outside your kernel. Your notebooks are only read, never
+in a fresh kernel, a separate process (sandboxed where the machine can: Linux with bubblewrap);
+the checks of the course's own test cells are run on your functions, and the comparison happens
+outside your kernel. Your notebooks are only read, never
 written: not even their outputs change.
 
 A copy is matched to its exercise by the lesson id in its metadata (``rnncourse.lesson_id``), so
@@ -250,7 +251,9 @@ def progress(
                 to_grade.append(copy)
                 rows[copy.name] = []
     if to_grade:
-        entries = grade_many(to_grade, source, limits=limits or Limits(), workers=workers)
+        entries = grade_many(
+            to_grade, source, limits=limits or Limits(), workers=workers, similar=False
+        )  # in the sandbox where this machine has one (rnncourse.grading.sandbox)
         for path, entry in zip(to_grade, entries, strict=True):
             graded = [
                 Row(

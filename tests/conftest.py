@@ -106,6 +106,21 @@ def require_browser() -> str:
     return path
 
 
+def require_sandbox() -> None:
+    """Skip (fail under RNNCOURSE_REQUIRE_ALL=1) where learner kernels cannot be sandboxed."""
+    from rnncourse.grading.sandbox import probe
+
+    ok, why = probe()
+    if not ok:
+        missing(f"needs the grading sandbox (bubblewrap): {why}")
+
+
+@pytest.fixture
+def sandbox() -> None:
+    """The grading sandbox works here (``rnncourse grade --check-sandbox``), or skip/fail."""
+    require_sandbox()
+
+
 @pytest.fixture
 def require():
     """``require("name")`` imports an optional module or skips (fails under REQUIRE_ALL)."""
@@ -145,6 +160,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         require_module("torch")
     if item.get_closest_marker("browser") is not None:
         require_browser()
+    if item.get_closest_marker("sandbox") is not None:
+        require_sandbox()
 
 
 # --------------------------------------------------------------------------------------------

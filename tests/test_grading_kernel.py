@@ -30,10 +30,16 @@ def fake_manager(log: list, deaths: int):
     class FakeManager:
         started = 0
 
-        def __init__(self, kernel_name):
+        def __init__(self, **kwargs):
             self.log = log
             self.has_kernel = False
             self.dies = FakeManager.started < deaths
+            self.connection_file = kwargs["connection_file"]
+            assert kwargs["transport"] == "ipc"  # the sandbox has no network: Unix sockets
+
+        def write_connection_file(self):
+            with open(self.connection_file, "w") as f:
+                f.write("{}")
 
         def start_kernel(self, **kwargs):
             FakeManager.started += 1

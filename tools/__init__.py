@@ -14,6 +14,8 @@
 ``bench_report``       the benchmark's targets, and its report ``results/bench/RESULTS.md``
 ``bench_kernels_old_new``  the sequence kernels of a past commit against today's and torch's, side
                        by side in one run (to show a refactoring costs no speed)
+``bench_sandbox``      ``rnncourse grade`` sandboxed against ``--no-sandbox``, side by side in one run
+                       (the sandbox's cost, ``results/grading_sandbox.json``)
 ``measure_runtimes``   every notebook's run time and the instructors' timetable
 ``extract_series``     the CO2 series of lesson 9, extracted once from statsmodels
 ``check_structure``    the package's layering rules, read from its source (docs/ARCHITECTURE.md)

@@ -344,12 +344,26 @@ def run_request(namespace, request_path, inputs_path, result_path, arrays_path):
             results.append({"status": "missing"})
             continue
         args = _request_args(item, stored)
-        if item.get("repeat"):
-            meta, out = call_repeated(
-                fn, args, item["n_outputs"], request["timeout"], item["repeat"], prefix=f"{j}|o"
+        # -- the no-credit rule (rnncourse.grading.noref): the guard is defined in this namespace
+        # when the grader sent its source along (batch grading); elsewhere a plain call
+        guard = globals().get("reference_guard")
+        caller = call_repeated if item.get("repeat") else call
+        extra = (item["repeat"],) if item.get("repeat") else ()
+        if guard is not None and request.get("references"):
+            meta, out = guard(
+                lambda f, a, n, t, prefix, c=caller, e=extra: c(f, a, n, t, *e, prefix=prefix),
+                fn,
+                args,
+                item["n_outputs"],
+                request["timeout"],
+                f"{j}|o",
+                request["references"],
             )
         else:
-            meta, out = call(fn, args, item["n_outputs"], request["timeout"], prefix=f"{j}|o")
+            meta, out = caller(
+                fn, args, item["n_outputs"], request["timeout"], *extra, prefix=f"{j}|o"
+            )
+        # -- end of the no-credit rule
         if meta["status"] == "raised" and meta["error"]["timeout"]:
             timed_out.add(item["function"])
         arrays.update(out)

@@ -150,6 +150,7 @@ EXERCISE = Exercise(
     args=("params", "x", "target", "k", "h0"),
     outputs=("loss", "grads"),
     reference=reference,
+    equivalents=(_package_truncated_bptt,),
     cases=cases,
     dims={"x": "N T D", "target": "N T K", "h0": "N H"},
     scalars=frozenset({"loss"}),
