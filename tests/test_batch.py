@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from rnncourse.cli import main as cli_main
-from rnncourse.grading.batch import Limits, grade_notebook
+from rnncourse.grading.batch import Limits, grade_many, grade_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / "02_hidden_state.ipynb"
@@ -569,13 +569,18 @@ def test_usage_errors(tmp_path, capsys, monkeypatch):
     assert "no bubblewrap here" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["05_bptt.ipynb", "07_lstm.ipynb"])
-def test_batch_grading_gives_the_solutions_full_points(name):
-    """The grader's inputs cross into the learner's kernel as they are: an int stays an int
-    (truncated_bptt's chunk length k: `range(0, T, k)` needs one) and an optional argument left
-    out stays None (lstm_forward's W_hr), with the hidden tests too."""
-    path = REPO / "solutions" / name
-    entry = grade_notebook(path, REPO / "solutions", limits=Limits(cell_timeout=30, call_timeout=5))
-    statuses = {k: v["status"] for k, v in entry["exercises"].items()}
-    assert set(statuses.values()) == {"passed"}, entry["exercises"]
-    assert entry["total"] == entry["max"] > 0
+def test_batch_grading_gives_every_solutions_notebook_full_points():
+    """Every solutions notebook, graded as a submission (in the sandbox where this machine has
+    one), earns every point, hidden tests included: the grader's inputs cross into the
+    learner's kernel as they are (an int stays an int, as truncated_bptt's chunk length k needs
+    for `range(0, T, k)`; an optional argument left out stays None, as lstm_forward's W_hr), value
+    items are read from the kernel, and no solution needs a function the sandbox withholds."""
+    paths = sorted((REPO / "solutions").glob("*.ipynb"))
+    entries = grade_many(
+        paths, REPO / "solutions", limits=Limits(cell_timeout=60, call_timeout=10), workers=2
+    )
+    for path, entry in zip(paths, entries, strict=True):
+        statuses = {k: v["status"] for k, v in entry["exercises"].items()}
+        assert set(statuses.values()) == {"passed"}, (path.name, entry["exercises"])
+        assert entry["total"] == entry["max"] > 0, path.name
+        assert "reference-used" not in entry["flags"], path.name
