@@ -510,6 +510,15 @@ def trust_notebooks(python: Path, root: Path, trust_dir: Path) -> None:
     )
 
 
+def lab_url(port: int, token: str) -> str:
+    """The address ``make lab`` prints (the README shows it): the start page, with the token.
+
+    >>> lab_url(8888, "abc")
+    'http://127.0.0.1:8888/lab/tree/notebooks/00_start_here.ipynb?token=abc'
+    """
+    return f"http://127.0.0.1:{port}/lab/tree/{START_PAGE}?token={token}"
+
+
 def lab(args: argparse.Namespace) -> int:
     python = ensure_env(VENV)
     if not args.no_sync:
@@ -534,7 +543,7 @@ def lab(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGHUP, forward)
     try:
         if wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc):
-            url = f"http://127.0.0.1:{port}/lab/tree/{START_PAGE}?token={token}"
+            url = lab_url(port, token)
             line = "=" * 78
             print(
                 f"\n{line}\n  The course is running. Open this address in your browser:\n\n"
