@@ -387,8 +387,20 @@ def test_lab_puts_the_environment_first_on_path(bootstrap):
 
 def test_lab_command_quiets_what_a_learner_need_not_see(bootstrap, tmp_path, monkeypatch):
     monkeypatch.setenv("SHELL", "/bin/bash")
-    argv = bootstrap.jupyter_lab_argv(Path("python"), 8899, open_browser=False, trust_dir=tmp_path)
+    short = {"JUPYTER_RUNTIME_DIR": "/tmp/rt"}
+    argv = bootstrap.jupyter_lab_argv(
+        Path("python"), 8899, open_browser=False, trust_dir=tmp_path, environ=short
+    )
     assert "--KernelManager.transport=ipc" in argv  # no "running over TCP without encryption"
+    # a socket path longer than Unix allows would stop every kernel: TCP then
+    long = {"JUPYTER_RUNTIME_DIR": "/tmp/" + "x" * 60}
+    assert "--KernelManager.transport=tcp" in bootstrap.jupyter_lab_argv(
+        Path("python"), 8899, open_browser=False, trust_dir=tmp_path, environ=long
+    )
+    assert bootstrap.runtime_dir({"HOME": "/home/a"}) in (
+        Path("/home/a/.local/share/jupyter/runtime"),
+        Path("/home/a/Library/Jupyter/runtime"),
+    )
     assert "--LabApp.news_url=None" in argv
     assert f"--NotebookNotary.data_dir={tmp_path}" in argv
     assert "--ContentsManager.hide_globs=*.egg-info" in argv

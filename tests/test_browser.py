@@ -46,6 +46,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -258,11 +259,12 @@ def bootstrap():
     return importlib.import_module("tools.bootstrap")
 
 
-def lab_argv(port: int, root: Path, trust_dir: Path) -> list[str]:
+def lab_argv(port: int, root: Path, trust_dir: Path, env: dict[str, str]) -> list[str]:
     """``make lab``'s JupyterLab command (tools/bootstrap.py), served from `root` instead."""
     argv = bootstrap().jupyter_lab_argv(
-        Path(sys.executable), port, open_browser=False, trust_dir=trust_dir
+        Path(sys.executable), port, open_browser=False, trust_dir=trust_dir, environ=env
     )
+    assert "--KernelManager.transport=ipc" in argv, "the runtime folder's path is too long"
     argv = [a for a in argv if not a.startswith("--ServerApp.root_dir=")]
     argv.insert(3, f"--ServerApp.root_dir={root}")
     assert "--no-browser" in argv and "--ServerApp.ip=127.0.0.1" in argv, argv
@@ -407,10 +409,13 @@ def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "
     python = Path(sys.executable)
     bootstrap().trust_notebooks(python, root, trust_dir)
     port, token = free_port(), secrets.token_hex(16)
+    # kernels' sockets live in the runtime folder: a short path, as a learner's is (pytest's
+    # temporary folders are too long for a Unix socket's path)
+    runtime = Path(tempfile.mkdtemp(prefix="rnncourse-rt-"))
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
-        JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
+        JUPYTER_RUNTIME_DIR=str(runtime),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
         OPENBLAS_NUM_THREADS="1",
@@ -422,7 +427,7 @@ def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "
     log = tmp / "jupyterlab.log"
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(
-            lab_argv(port, root, trust_dir),
+            lab_argv(port, root, trust_dir, env),
             cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -447,6 +452,7 @@ def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "
     finally:
         server.stop_sessions()
         stop_process_group(proc)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1041,7 +1047,10 @@ def first_steps(lab: LabServer, page) -> list[str]:
     assert _wait_idle(page, report, 120), report.problems
     assert "Start here" in cell_text(page, 0) or page.get_by_text("Start here:").count()
     # 1. a widget cell not run yet shows what the start page says it shows
-    unrun = wait_for_text(page, widget_cell, r"\S", timeout=30)
+    # ("Loading widget..." first, while JupyterLab looks for the widget in the kernel)
+    unrun = wait_for_text(
+        page, widget_cell, r"Error displaying widget|VBox\(children=", timeout=60
+    )
     page_text = " ".join("\n".join(c.source for c in start_nb.cells).split())
     shown = next(
         (q for q in ("Error displaying widget: model not found", "VBox(children=") if q in unrun),

@@ -405,13 +405,53 @@ def terminal_shell(environ: dict[str, str] | None = None) -> str:
     return environ.get("SHELL") or shutil.which("sh") or "/bin/sh"
 
 
+# Unix socket paths are limited to 104 bytes (macOS) or 108 (Linux)
+IPC_PATH_LIMIT = 100
+IPC_LONGEST_NAME = "kernel-00000000-0000-0000-0000-000000000000-ipc-65535"
+
+
+def runtime_dir(environ: dict[str, str] | None = None) -> Path:
+    """Where Jupyter puts its connection files (jupyter_core's rule), hence the kernels' sockets
+    with the ``ipc`` transport."""
+    environ = os.environ if environ is None else environ
+    if environ.get("JUPYTER_RUNTIME_DIR"):
+        return Path(environ["JUPYTER_RUNTIME_DIR"])
+    if environ.get("JUPYTER_DATA_DIR"):
+        return Path(environ["JUPYTER_DATA_DIR"]) / "runtime"
+    home = Path(environ.get("HOME") or Path.home())
+    if sys.platform == "darwin" and environ.get("JUPYTER_PLATFORM_DIRS", "") in ("", "0"):
+        return home / "Library" / "Jupyter" / "runtime"
+    data = environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+    return Path(data) / "jupyter" / "runtime"
+
+
+def kernel_transport(environ: dict[str, str] | None = None) -> str:
+    """``ipc`` (Unix sockets, private to the machine's user: no "running over TCP without
+    encryption" warning) where a kernel's socket path fits the system's limit, else ``tcp``.
+
+    >>> kernel_transport({"JUPYTER_RUNTIME_DIR": "/tmp/rt"}) == ("tcp" if os.name == "nt" else "ipc")
+    True
+    >>> kernel_transport({"JUPYTER_RUNTIME_DIR": "/tmp/" + "x" * 60})
+    'tcp'
+    """
+    longest = runtime_dir(environ) / IPC_LONGEST_NAME
+    fits = len(str(longest).encode()) <= IPC_PATH_LIMIT
+    return "ipc" if os.name != "nt" and fits else "tcp"
+
+
 def jupyter_lab_argv(
-    python: Path, port: int, *, open_browser: bool, trust_dir: Path | None = None
+    python: Path,
+    port: int,
+    *,
+    open_browser: bool,
+    trust_dir: Path | None = None,
+    environ: dict[str, str] | None = None,
 ) -> list[str]:
     """The JupyterLab command of ``make lab`` (the token comes from $JUPYTER_TOKEN).
 
-    Besides where it listens: kernels talk to the server over Unix sockets (``ipc``; over TCP
-    every kernel start warns that anyone on the machine could listen in), terminals are the
+    Besides where it listens: kernels talk to the server over Unix sockets (``ipc``, see
+    `kernel_transport`; over TCP every kernel start warns that anyone on the machine could
+    listen in), terminals are the
     learner's shell with the course on PATH (`terminal_shell`), the course's JupyterLab settings
     (`LAB_SETTINGS`: no news prompt, no update check), notebook signatures in `trust_dir`
     (`trust_notebooks`), and `HIDDEN_FILES` left out of the file browser.
@@ -432,8 +472,7 @@ def jupyter_lab_argv(
         f"--NotebookNotary.data_dir={trust_dir}",
         *[f"--ContentsManager.hide_globs={g}" for g in HIDDEN_FILES],
     ]
-    if os.name != "nt":  # Unix sockets
-        argv.append("--KernelManager.transport=ipc")
+    argv.append(f"--KernelManager.transport={kernel_transport(environ)}")
     if not open_browser:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -531,7 +570,9 @@ def lab(args: argparse.Namespace) -> int:
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
     env = lab_env(os.environ, token, python.parent)
     trust_notebooks(python, REPO, TRUST_DIR)
-    argv = jupyter_lab_argv(python, port, open_browser=can_open_browser() and not args.no_browser)
+    argv = jupyter_lab_argv(
+        python, port, open_browser=can_open_browser() and not args.no_browser, environ=env
+    )
     say(f"starting JupyterLab on 127.0.0.1:{port} (stop it with Ctrl+C, twice)")
     proc = subprocess.Popen(argv, cwd=REPO, env=env)
 
