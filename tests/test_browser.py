@@ -1048,9 +1048,7 @@ def first_steps(lab: LabServer, page) -> list[str]:
     assert "Start here" in cell_text(page, 0) or page.get_by_text("Start here:").count()
     # 1. a widget cell not run yet shows what the start page says it shows
     # ("Loading widget..." first, while JupyterLab looks for the widget in the kernel)
-    unrun = wait_for_text(
-        page, widget_cell, r"Error displaying widget|VBox\(children=", timeout=60
-    )
+    unrun = wait_for_text(page, widget_cell, r"Error displaying widget|VBox\(children=", timeout=60)
     page_text = " ".join("\n".join(c.source for c in start_nb.cells).split())
     shown = next(
         (q for q in ("Error displaying widget: model not found", "VBox(children=") if q in unrun),
