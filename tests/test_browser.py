@@ -35,6 +35,7 @@ Without Playwright or Chromium the tests skip, except under ``RNNCOURSE_REQUIRE_
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import contextlib
 import importlib
 import json
@@ -911,7 +912,6 @@ def terminal_output(server: LabServer, command: str, marker: str, timeout: float
     """Open a terminal through JupyterLab's REST API, type `command` into it (over its websocket,
     as the terminal page does) and return what it printed up to `marker`."""
     import asyncio
-    import concurrent.futures
 
     from tornado.websocket import websocket_connect
 
@@ -1040,6 +1040,9 @@ def first_steps(lab: LabServer, page) -> list[str]:
     exercise = "work/02_hidden_state.ipynb"
     start_nb = nbformat.read(lab.root / START_PAGE, as_version=4)
     widget_cell = next(i for i, c in enumerate(start_nb.cells) if "IntSlider" in c.source)
+    # the exercise's kernel starts meanwhile (a learner's would start when they open it)
+    exercise_kernel = concurrent.futures.ThreadPoolExecutor(1)
+    exercise_started = exercise_kernel.submit(lab.start_session, exercise)
     lab.start_session(START_PAGE)
     page.goto(bootstrap().lab_url(lab.port, lab.token), wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
@@ -1065,7 +1068,8 @@ def first_steps(lab: LabServer, page) -> list[str]:
         assert git(lab.root, "status", "--porcelain", START_PAGE).strip()  # `git pull` aborted
         assert not update.is_edited(lab.root, START_PAGE)
     # 3. the lesson map's link opens the learner's copy
-    lab.start_session(exercise)
+    exercise_started.result(timeout=120)
+    exercise_kernel.shutdown()
     link = page.locator(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownOutput a",
         has_text=re.compile(r"^work/02_hidden_state\.ipynb$"),
