@@ -514,13 +514,15 @@ def lab_env(environ: dict[str, str], token: str, bin_dir: Path | None = None) ->
 # signs (trusts) each notebook given on its command line that is not yet signed; run with the
 # environment's Python, which has nbformat
 TRUST_CODE = """
+import json
 import sys
 import nbformat
 from nbformat.sign import NotebookNotary
 notary = NotebookNotary(data_dir=sys.argv[1])
 for path in sys.argv[2:]:
-    try:
-        nb = nbformat.read(path, as_version=4)
+    try:  # (not nbformat.read: its validation doubles the time, and the signature needs none)
+        with open(path, encoding="utf-8") as f:
+            nb = nbformat.from_dict(json.load(f))
     except Exception as exc:
         print(f"[rnncourse] not trusted (unreadable): {path}: {exc}")
         continue
@@ -535,18 +537,23 @@ def course_notebooks(root: Path) -> list[Path]:
     return found + sorted((root / "work").rglob("*.ipynb"))
 
 
-def trust_notebooks(python: Path, root: Path, trust_dir: Path) -> None:
+def trust_notebooks(
+    python: Path, root: Path, trust_dir: Path, *, wait: bool = True
+) -> subprocess.Popen | None:
     """Sign the course's notebooks (and the learner's in work/) in `trust_dir`, JupyterLab's
     signature store for ``make lab``: they are the course's own, and unsigned ones make
     JupyterLab log "Notebook ... is not trusted" for each one opened. What a learner runs and
-    saves, JupyterLab signs itself."""
+    saves, JupyterLab signs itself. With `wait` False, returns the signing process (it takes
+    a second or two; ``make lab`` runs it while JupyterLab starts)."""
     notebooks = [str(p) for p in course_notebooks(root) if ".ipynb_checkpoints" not in p.parts]
     if not notebooks:
-        return
+        return None
     trust_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [str(python), "-c", TRUST_CODE, str(trust_dir), *notebooks], cwd=root, check=False
-    )
+    proc = subprocess.Popen([str(python), "-c", TRUST_CODE, str(trust_dir), *notebooks], cwd=root)
+    if wait:
+        proc.wait()
+        return None
+    return proc
 
 
 def lab_url(port: int, token: str) -> str:
@@ -569,7 +576,7 @@ def lab(args: argparse.Namespace) -> int:
         raise SetupError(f"JUPYTER_PORT must be a port number, not {port_text!r}") from None
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
     env = lab_env(os.environ, token, python.parent)
-    trust_notebooks(python, REPO, TRUST_DIR)
+    signing = trust_notebooks(python, REPO, TRUST_DIR, wait=False)
     argv = jupyter_lab_argv(
         python, port, open_browser=can_open_browser() and not args.no_browser, environ=env
     )
@@ -583,7 +590,10 @@ def lab(args: argparse.Namespace) -> int:
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, forward)
     try:
-        if wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc):
+        up = wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc)
+        if signing is not None:
+            signing.wait()  # before anyone opens a notebook
+        if up:
             url = lab_url(port, token)
             line = "=" * 78
             print(
