@@ -576,10 +576,10 @@ def lab(args: argparse.Namespace) -> int:
         raise SetupError(f"JUPYTER_PORT must be a port number, not {port_text!r}") from None
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
     env = lab_env(os.environ, token, python.parent)
-    signing = trust_notebooks(python, REPO, TRUST_DIR, wait=False)
-    argv = jupyter_lab_argv(
-        python, port, open_browser=can_open_browser() and not args.no_browser, environ=env
-    )
+    open_browser = can_open_browser() and not args.no_browser
+    # the signing runs while JupyterLab starts, unless JupyterLab itself opens the start page
+    signing = trust_notebooks(python, REPO, TRUST_DIR, wait=open_browser)
+    argv = jupyter_lab_argv(python, port, open_browser=open_browser, environ=env)
     say(f"starting JupyterLab on 127.0.0.1:{port} (stop it with Ctrl+C, twice)")
     proc = subprocess.Popen(argv, cwd=REPO, env=env)
 
