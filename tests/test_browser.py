@@ -21,6 +21,15 @@ has a widget they:
    what that cell shows, without an error;
 4. save screenshots to ``test-artifacts/browser/``.
 
+Each checked notebook must also show no widget label cut short, no widget picture with fewer
+than 2 pixels per CSS pixel (blurry on a 2x screen), and no progress bar ended red.
+
+``TestFirstSteps`` does what a learner does first (the README's address, the start page, the
+link to their copy in work/, a wrong answer, its message, the fix, a save, then ``make update``
+over what JupyterLab saved); ``TestTerminal`` types ``rnncourse`` into JupyterLab's own
+terminal through its REST API and websocket. The root they serve is a git clone of the course's
+folders, set up with ``make lab``'s environment, settings and notebook signatures.
+
 ``test_broken_widgets_are_caught`` is the negative control: a notebook whose widget callback
 raises, whose callback silently does nothing, and whose widget never renders must each be
 reported by the same checks, while a working widget beside them is not. It goes through the
