@@ -24,9 +24,13 @@ __all__ = [
     "COLORS",
     "DIVERGING",
     "PALETTE",
+    "PIXEL_RATIO",
+    "SCREEN_DPI",
     "SEQUENTIAL",
+    "WIDGET_DPI",
     "figure_png",
     "new_figure",
+    "show_figure",
     "style_axes",
 ]
 
@@ -101,6 +105,29 @@ def style_axes(
             ax.legend(frameon=False)
         else:
             ax.legend(legend, frameon=False)
+
+
+SCREEN_DPI = 100  # CSS pixels per figure inch: the size at which JupyterLab shows a static figure
+PIXEL_RATIO = 2  # widgets' pictures are drawn for screens with 2 device pixels per CSS pixel
+WIDGET_DPI = SCREEN_DPI * PIXEL_RATIO
+
+
+def show_figure(image: object, fig: Figure) -> None:
+    """Put `fig` into an ``ipywidgets.Image``: drawn at `WIDGET_DPI` and shown `SCREEN_DPI`
+    pixels per inch wide (as a static figure of the same size is), never wider than the output,
+    so it is sharp on a 2x (HiDPI) screen and never stretched to the output's width.
+
+    >>> from types import SimpleNamespace
+    >>> image = SimpleNamespace(value=b"", layout=SimpleNamespace())
+    >>> fig, ax = new_figure(width=2.0, height=1.0)
+    >>> show_figure(image, fig)
+    >>> image.layout.width, image.layout.max_width, image.value[:4]
+    ('200px', '100%', b'\x89PNG')
+    """
+    image.value = figure_png(fig, dpi=WIDGET_DPI)
+    image.layout.width = f"{round(fig.get_figwidth() * SCREEN_DPI)}px"
+    image.layout.max_width = "100%"
+    image.layout.height = "auto"
 
 
 def figure_png(fig: Figure, *, dpi: int) -> bytes:

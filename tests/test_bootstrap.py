@@ -347,3 +347,97 @@ def test_doctests(bootstrap):
 
     result = doctest.testmod(bootstrap)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def test_make_bench_sets_up_the_test_tools_even_after_make_lab(bootstrap, tmp_path, monkeypatch):
+    """`make bench` after `make lab` (an environment with the course alone) installs what the
+    benchmark imports (threadpoolctl, torch) before it runs, instead of dying on an import."""
+    venv = fake_venv(tmp_path, bootstrap)
+    ver = "3.11.7"
+    key = bootstrap.stamp_key(ver, (), ())
+    (venv / bootstrap.STAMP_NAME).write_text(json.dumps({"key": key, "extras": []}))  # make lab's
+    monkeypatch.setattr(bootstrap, "VENV", venv)
+    monkeypatch.setattr(bootstrap, "python_version", lambda python: ver)
+    installs, ran = [], []
+    monkeypatch.setattr(
+        bootstrap,
+        "install_with_uv",
+        lambda py, extras, pins, log, progress: installs.append(extras) or True,
+    )
+
+    def fake_run(cmd, **kwargs):
+        ran.append(cmd[1:])
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(bootstrap.subprocess, "run", fake_run)
+    assert bootstrap.main(["bench"]) == 0
+    assert installs == [("test", "torch")]
+    assert ran == [["-m", "tools.bench_layers"], ["-m", "tools.bench_notebooks"]]
+    makefile = (REPO / "Makefile").read_text()
+    bench = re.search(r"^bench:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
+    assert bench.strip() == '@"$(PYTHON)" tools/bootstrap.py bench', bench
+
+
+def test_lab_puts_the_environment_first_on_path(bootstrap):
+    bin_dir = Path("/course/.venv/bin")
+    env = bootstrap.lab_env({"PATH": "/usr/bin:/course/.venv/bin:/bin"}, "t", bin_dir)
+    assert env["PATH"] == "/course/.venv/bin:/usr/bin:/bin"
+    assert env["VIRTUAL_ENV"] == "/course/.venv"
+
+
+def test_lab_command_quiets_what_a_learner_need_not_see(bootstrap, tmp_path, monkeypatch):
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    short = {"JUPYTER_RUNTIME_DIR": "/tmp/rt"}
+    argv = bootstrap.jupyter_lab_argv(
+        Path("python"), 8899, open_browser=False, trust_dir=tmp_path, environ=short
+    )
+    assert "--KernelManager.transport=ipc" in argv  # no "running over TCP without encryption"
+    # a socket path longer than Unix allows would stop every kernel: TCP then
+    long = {"JUPYTER_RUNTIME_DIR": "/tmp/" + "x" * 60}
+    assert "--KernelManager.transport=tcp" in bootstrap.jupyter_lab_argv(
+        Path("python"), 8899, open_browser=False, trust_dir=tmp_path, environ=long
+    )
+    assert bootstrap.runtime_dir({"HOME": "/home/a"}) in (
+        Path("/home/a/.local/share/jupyter/runtime"),
+        Path("/home/a/Library/Jupyter/runtime"),
+    )
+    assert "--LabApp.news_url=None" in argv
+    assert f"--NotebookNotary.data_dir={tmp_path}" in argv
+    assert "--ContentsManager.hide_globs=*.egg-info" in argv
+    assert "--ContentsManager.hide_globs=__pycache__" in argv  # JupyterLab's own defaults kept
+    # a plain shell in terminals (a login shell's /etc/profile would reset PATH)
+    assert "--ServerApp.terminado_settings=shell_command=/bin/bash" in argv
+    settings = json.loads((bootstrap.LAB_SETTINGS / "overrides.json").read_text())
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert f"--LabApp.app_settings_dir={bootstrap.LAB_SETTINGS}" in argv
+
+
+def test_the_torch_index_is_opt_in(bootstrap, tmp_path, monkeypatch):
+    monkeypatch.delenv("RNNCOURSE_TORCH_INDEX", raising=False)
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 1)
+
+    monkeypatch.setattr(bootstrap.subprocess, "run", fake_run)
+    python = Path("python")
+    bootstrap.pip_choice(python, ["torch==2.13.0"], None)
+    assert "--index-url" not in calls[-1]
+    base = bootstrap.stamp_key("3.11.7", ("test", "torch"), ())
+    monkeypatch.setenv("RNNCOURSE_TORCH_INDEX", "cpu")
+    bootstrap.pip_choice(python, ["torch==2.13.0"], None)
+    i = calls[-1].index("--index-url")
+    assert calls[-1][i + 1] == "https://download.pytorch.org/whl/cpu"
+    assert bootstrap.stamp_key("3.11.7", ("test", "torch"), ()) != base  # reinstalls torch
+    assert bootstrap.stamp_key("3.11.7", ("test",), ()) == bootstrap.stamp_key(
+        "3.11.7", ("test",), ()
+    )
+    bootstrap.install_with_pip(python, ("test", "torch"), (), None)
+    assert "--extra-index-url" in calls[-1]
+    monkeypatch.setenv("RNNCOURSE_TORCH_INDEX", "not a url")
+    with pytest.raises(bootstrap.SetupError, match="RNNCOURSE_TORCH_INDEX"):
+        bootstrap.torch_index()
+    readme = (REPO / "README.md").read_text()
+    assert "RNNCOURSE_TORCH_INDEX=cpu make test" in readme and "untested" in readme
+    assert "nvidia" in readme and "CPU build, used only" not in readme

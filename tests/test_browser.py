@@ -21,6 +21,15 @@ has a widget they:
    what that cell shows, without an error;
 4. save screenshots to ``test-artifacts/browser/``.
 
+Each checked notebook must also show no widget label cut short, no widget picture with fewer
+than 2 pixels per CSS pixel (blurry on a 2x screen), and no progress bar ended red.
+
+``TestFirstSteps`` does what a learner does first (the README's address, the start page, the
+link to their copy in work/, a wrong answer, its message, the fix, a save, then ``make update``
+over what JupyterLab saved); ``TestTerminal`` types ``rnncourse`` into JupyterLab's own
+terminal through its REST API and websocket. The root they serve is a git clone of the course's
+folders, set up with ``make lab``'s environment, settings and notebook signatures.
+
 ``test_broken_widgets_are_caught`` is the negative control: a notebook whose widget callback
 raises, whose callback silently does nothing, and whose widget never renders must each be
 reported by the same checks, while a working widget beside them is not. It goes through the
@@ -35,6 +44,7 @@ Without Playwright or Chromium the tests skip, except under ``RNNCOURSE_REQUIRE_
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import contextlib
 import importlib
 import json
@@ -46,6 +56,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -74,6 +85,7 @@ HEADLESS_FLAGS = [
 ]
 SERVER_START_TIMEOUT = 180.0  # s; nbgrader's server extension alone imports in ~6 s under load
 RUN_TIMEOUT = 300.0  # s for one notebook's Run All (lesson 09's budget is 90 s)
+PIXEL_RATIO = 2  # widget pictures must be sharp on a screen of this many device pixels per CSS px
 # Accepting the "Select Kernel" dialog replaces the kernel; JupyterLab then rejects the old
 # kernel's pending requests, which surfaces as an uncaught promise rejection, not a course problem.
 CANCELLED_BY_KERNEL_CHANGE = re.compile(r"Canceled future for \w+ message before replies were done")
@@ -253,10 +265,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def lab_argv(port: int, root: Path) -> list[str]:
+def bootstrap():
+    return importlib.import_module("tools.bootstrap")
+
+
+def lab_argv(port: int, root: Path, trust_dir: Path, env: dict[str, str]) -> list[str]:
     """``make lab``'s JupyterLab command (tools/bootstrap.py), served from `root` instead."""
-    bootstrap = importlib.import_module("tools.bootstrap")
-    argv = bootstrap.jupyter_lab_argv(Path(sys.executable), port, open_browser=False)
+    argv = bootstrap().jupyter_lab_argv(
+        Path(sys.executable), port, open_browser=False, trust_dir=trust_dir, environ=env
+    )
+    assert "--KernelManager.transport=ipc" in argv, "the runtime folder's path is too long"
     argv = [a for a in argv if not a.startswith("--ServerApp.root_dir=")]
     argv.insert(3, f"--ServerApp.root_dir={root}")
     assert "--no-browser" in argv and "--ServerApp.ip=127.0.0.1" in argv, argv
@@ -265,13 +283,10 @@ def lab_argv(port: int, root: Path) -> list[str]:
 
 def lab_settings(settings: Path) -> None:
     """User settings for the throwaway JupyterLab: every cell attached (so off-screen outputs
-    render), no news or update checks."""
+    render). Nothing else: no news prompt and no update check is ``make lab``'s own doing
+    (tools/jupyterlab-settings), which the first-steps test checks."""
     files = {
         "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension/notification": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
     }
     for name, value in files.items():
         path = settings / f"{name}.jupyterlab-settings"
@@ -288,6 +303,8 @@ class LabServer:
     root: Path
     proc: subprocess.Popen
     log: Path
+    port: int = 0
+    upstream: Path | None = None  # the repository `root` was cloned from (None: not a clone)
 
     def api(self, method: str, path: str, body: dict | None = None, timeout: float = 30.0):
         data = None if body is None else json.dumps(body).encode()
@@ -346,23 +363,69 @@ def stop_process_group(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-@contextlib.contextmanager
-def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "results")):
-    """Copy `folders` of the repo into a throwaway root and serve it with ``make lab``'s command."""
-    root = tmp / "root"
-    root.mkdir()
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "course",
+    "GIT_AUTHOR_EMAIL": "course@example.org",
+    "GIT_COMMITTER_NAME": "course",
+    "GIT_COMMITTER_EMAIL": "course@example.org",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = dict(os.environ, **GIT_ENV)
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def course_clone(tmp: Path, folders: tuple[str, ...]) -> tuple[Path, Path | None]:
+    """(root, upstream): `folders` of the repo committed to a throwaway "upstream" repository
+    and `root` a git clone of it, as a learner's course folder is (None without git: a copy);
+    exercises copied into root/work/ as ``make lab`` does; an editable install's metadata
+    folder beside them (``make lab`` hides it)."""
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    upstream = tmp / "upstream"
+    upstream.mkdir()
     for name in folders:
         if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name, ignore=ignore)
+            shutil.copytree(REPO / name, upstream / name, ignore=ignore)
+    (upstream / ".gitignore").write_text("work/\n*.egg-info/\n.ipynb_checkpoints/\n")
+    root = tmp / "root"
+    if shutil.which("git"):
+        git(upstream, "init", "-q", "-b", "main")
+        git(upstream, "add", "-A")
+        git(upstream, "commit", "-q", "-m", "the course")
+        git(tmp, "clone", "-q", str(upstream), str(root))
+    else:
+        shutil.copytree(upstream, root)
+        upstream = None
+    from rnncourse.workspace import sync
+
+    sync(root / "exercises", root / "work")
+    (root / "rnncourse.egg-info").mkdir()
+    (root / "rnncourse.egg-info" / "PKG-INFO").write_text("Name: rnncourse\n")
+    return root, upstream
+
+
+@contextlib.contextmanager
+def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "results")):
+    """Serve a clone of `folders` of the repo (`course_clone`) with ``make lab``'s command,
+    environment, settings and notebook signatures (tools/bootstrap.py)."""
+    root, upstream = course_clone(tmp, folders)
     settings = tmp / "lab-settings"
     lab_settings(settings)
+    trust_dir = tmp / "trust"
+    python = Path(sys.executable)
+    bootstrap().trust_notebooks(python, root, trust_dir)
     port, token = free_port(), secrets.token_hex(16)
+    # kernels' sockets live in the runtime folder: a short path, as a learner's is (pytest's
+    # temporary folders are too long for a Unix socket's path)
+    runtime = Path(tempfile.mkdtemp(prefix="rnncourse-rt-"))
     env = dict(
         os.environ,
-        JUPYTER_TOKEN=token,
         JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
-        JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
+        JUPYTER_RUNTIME_DIR=str(runtime),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
         OPENBLAS_NUM_THREADS="1",
@@ -370,10 +433,11 @@ def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "
         MKL_NUM_THREADS="1",
         PYTHONHASHSEED="0",
     )
+    env = bootstrap().lab_env(env, token, python.parent)
     log = tmp / "jupyterlab.log"
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(
-            lab_argv(port, root),
+            lab_argv(port, root, trust_dir, env),
             cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -381,7 +445,7 @@ def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed as a whole below
         )
-    server = LabServer(f"http://127.0.0.1:{port}", token, root, proc, log)
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, proc, log, port, upstream)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while True:
@@ -398,6 +462,7 @@ def start_lab(tmp: Path, folders: tuple[str, ...] = ("notebooks", "exercises", "
     finally:
         server.stop_sessions()
         stop_process_group(proc)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,6 +514,15 @@ CELLS_JS = """
           .length,
         sliders: c.querySelectorAll('.widget-slider').length,
         outputs: outs.length,
+        // a widget's label cut short ("temperat...")
+        truncated: [...c.querySelectorAll('.jp-Cell-outputArea .widget-label')]
+          .filter((e) => e.offsetParent && e.scrollWidth > e.clientWidth)
+          .map((e) => e.innerText),
+        // each widget picture: its pixels, and the CSS pixels it is shown in
+        images: [...c.querySelectorAll('.jp-Cell-outputArea img.widget-image')]
+          .filter((e) => e.complete && e.clientWidth > 0)
+          .map((e) => [e.naturalWidth, e.clientWidth]),
+        redBars: c.querySelectorAll('.jp-Cell-outputArea .progress-bar-danger').length,
       };
     }),
   };
@@ -696,6 +770,19 @@ def _check_once(page, server: LabServer, relpath: str, change_wait: float) -> No
                 f"cell {i}: {cell['widgetsRendered']} of its {want} widgets rendered"
             )
 
+    for i, cell in enumerate(state["cells"]):
+        for label in cell["truncated"]:
+            report.problems.append(f"cell {i}: the widget label {label!r} is cut short")
+        for natural, shown in cell["images"]:
+            # drawn for a 2x screen: at least two of its pixels per CSS pixel it is shown in
+            if natural < PIXEL_RATIO * shown - 2:
+                report.problems.append(
+                    f"cell {i}: a widget image of {natural} px is shown {shown} px wide (blurry:"
+                    f" it needs {PIXEL_RATIO * shown} px for a {PIXEL_RATIO}x screen)"
+                )
+        if cell["redBars"]:
+            report.problems.append(f"cell {i}: a progress bar ended red (tqdm's sign of an error)")
+
     overview = ARTIFACTS / f"{stem}.png"
     cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
     for i, cell in enumerate(state["cells"]):
@@ -828,6 +915,258 @@ def test_widget_slices_keep_every_interactive_widget_and_what_it_reads():
 class TestNegativeControl:
     def test_broken_widgets_are_caught(self, lab, page):
         broken_widgets_are_caught(lab, page)
+
+
+def terminal_output(server: LabServer, command: str, marker: str, timeout: float = 60.0) -> str:
+    """Open a terminal through JupyterLab's REST API, type `command` into it (over its websocket,
+    as the terminal page does) and return what it printed up to `marker`."""
+    import asyncio
+
+    from tornado.websocket import websocket_connect
+
+    name = server.api("POST", "/api/terminals")["name"]
+    url = f"ws://127.0.0.1:{server.port}/terminals/websocket/{name}?token={server.token}"
+
+    async def talk() -> str:
+        ws = await websocket_connect(url)
+        ws.write_message(json.dumps(["stdin", command + "\r"]))
+        out = ""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while marker not in out and loop.time() < deadline:
+            try:
+                message = await asyncio.wait_for(ws.read_message(), deadline - loop.time())
+            except asyncio.TimeoutError:
+                break
+            if message is None:
+                break
+            kind, *rest = json.loads(message)
+            if kind == "stdout":
+                out += rest[0]
+        ws.close()
+        return out
+
+    try:  # in a thread of its own: Playwright's sync API may hold this thread's event loop
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, talk()).result()
+    finally:
+        with contextlib.suppress(OSError, urllib.error.URLError, ValueError):
+            server.api("DELETE", f"/api/terminals/{name}")
+
+
+class TestTerminal:
+    def test_rnncourse_is_on_path_in_jupyterlabs_terminal(self, lab):
+        """The course tells learners to type `rnncourse progress` in a terminal: in JupyterLab's
+        own terminal (a login shell resets PATH; make lab starts a plain one, with the course's
+        environment first on PATH) it must be found. And the file browser hides the install's
+        metadata folder."""
+        out = terminal_output(
+            lab, "command -v rnncourse; rnncourse --help | head -n 1; echo END-$((6 * 7))", "END-42"
+        )
+        expected = str(Path(sys.executable).parent / "rnncourse")
+        assert expected in out and "usage: rnncourse COMMAND" in out, out[-2000:]
+        assert "command not found" not in out, out[-2000:]
+        listing = [item["name"] for item in lab.api("GET", "/api/contents/")["content"]]
+        assert (lab.root / "rnncourse.egg-info").is_dir() and "rnncourse.egg-info" not in listing
+        assert "notebooks" in listing and "work" in listing, listing
+
+
+def cell_text(page, index: int) -> str:
+    cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(index)
+    area = cell.locator(".jp-Cell-outputArea")
+    return area.inner_text() if area.count() else ""
+
+
+def wait_for_text(page, index: int, pattern: str, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = cell_text(page, index)
+        if re.search(pattern, text):
+            return text
+        page.wait_for_timeout(250)
+    raise AssertionError(f"cell {index} never showed {pattern!r}; it shows:\n{text[-1500:]}")
+
+
+def type_into_cell(page, index: int, source: str) -> None:
+    """Replace a cell's code as a learner does: click into it, select all, type (inserted as
+    text, so that the editor's auto-indent and bracket closing leave it as written)."""
+    cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(index)
+    editor = cell.locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(source)
+
+
+def run_cell_and_next(page, index: int) -> None:
+    """Shift+Enter in the cell (it runs, the next one is selected), then Shift+Enter again."""
+    cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(index)
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_timeout(200)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Enter")
+
+
+def save(page) -> None:
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.click(
+        position={"x": 5, "y": 5}
+    )
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+WRONG_STEP = (
+    "def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h):\n"
+    "    return x_t @ W_xh.T + h_prev @ W_hh.T + b_h\n"
+)
+RIGHT_STEP = (
+    "def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h):\n"
+    "    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)\n"
+)
+
+
+def first_steps(lab: LabServer, page) -> list[str]:
+    """What a learner does first, in JupyterLab: open the address ``make lab`` prints (the
+    README's), read the start page (a widget not yet run shows what the page says it shows),
+    save it; follow the lesson map's link to their copy work/02_hidden_state.ipynb, Run All
+    (it goes on past the failing checks), type a wrong answer, see the checker's message, fix
+    it, see it pass, save. Then ``make update`` brings a new version of the start page the
+    browser saved: it is not the learner's edit, so it is updated, and work/ keeps the answer.
+    Returns notes for the report."""
+    from tools import update
+
+    notes: list[str] = []
+    exercise = "work/02_hidden_state.ipynb"
+    start_nb = nbformat.read(lab.root / START_PAGE, as_version=4)
+    widget_cell = next(i for i, c in enumerate(start_nb.cells) if "IntSlider" in c.source)
+    # the exercise's kernel starts meanwhile (a learner's would start when they open it)
+    exercise_kernel = concurrent.futures.ThreadPoolExecutor(1)
+    exercise_started = exercise_kernel.submit(lab.start_session, exercise)
+    lab.start_session(START_PAGE)
+    page.goto(bootstrap().lab_url(lab.port, lab.token), wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
+    report = NotebookReport(START_PAGE)
+    assert _wait_idle(page, report, 120), report.problems
+    assert "Start here" in cell_text(page, 0) or page.get_by_text("Start here:").count()
+    # 1. a widget cell not run yet shows what the start page says it shows
+    # ("Loading widget..." first, while JupyterLab looks for the widget in the kernel)
+    unrun = wait_for_text(page, widget_cell, r"Error displaying widget|VBox\(children=", timeout=60)
+    page_text = " ".join("\n".join(c.source for c in start_nb.cells).split())
+    shown = next(
+        (q for q in ("Error displaying widget: model not found", "VBox(children=") if q in unrun),
+        None,
+    )
+    assert shown is not None, f"an unrun widget shows {unrun!r}"
+    assert shown in page_text, f"the start page does not say that an unrun widget shows {shown!r}"
+    notes.append(f"an unrun widget showed {unrun.strip()[:80]!r}")
+    # 2. JupyterLab saves the start page (it rewrites its metadata): not an edit of the learner's
+    before = (lab.root / START_PAGE).read_bytes()
+    save(page)
+    wait_until(lambda: (lab.root / START_PAGE).read_bytes() != before, 30, "the start page saved")
+    if lab.upstream is not None:
+        assert git(lab.root, "status", "--porcelain", START_PAGE).strip()  # `git pull` aborted
+        assert not update.is_edited(lab.root, START_PAGE)
+    # 3. the lesson map's link opens the learner's copy
+    exercise_started.result(timeout=120)
+    exercise_kernel.shutdown()
+    link = page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownOutput a",
+        has_text=re.compile(r"^work/02_hidden_state\.ipynb$"),
+    ).first
+    notes.append(f"followed the link {link.get_attribute('href')!r}")
+    link.scroll_into_view_if_needed()
+    link.click()
+    current_tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").first
+    wait_until(
+        lambda: (
+            page.url.split("?")[0].endswith("/lab/tree/work/02_hidden_state.ipynb")
+            and "02_hidden_state.ipynb" in current_tab.inner_text()
+        ),
+        60,
+        "work/02_hidden_state.ipynb to open",
+    )
+    notes.append(f"opened {page.url.split('?')[0]}, tab {current_tab.get_attribute('title')!r}")
+    report = NotebookReport(exercise)
+    assert _wait_idle(page, report, 120), report.problems
+    nb = nbformat.read(lab.root / exercise, as_version=4)
+    answer = next(
+        i
+        for i, c in enumerate(nb.cells)
+        if "def rnn_step_forward" in c.source and c.metadata.get("nbgrader", {}).get("solution")
+    )
+    check_cell = answer + 1
+    assert nb.cells[check_cell].source.strip() == "check(rnn_step_forward)"
+    # 4. Run All goes on past the failing checks (every code cell gets its number)
+    _run_menu(page, "Run All Cells")
+    assert _wait(page, _finished, RUN_TIMEOUT, "Run All to finish", report), report.problems
+    state = _state(page)
+    code = [c for c in state["cells"] if c["code"]]
+    assert all(re.fullmatch(r"\[\d+\]:", c["prompt"]) for c in code), [c["prompt"] for c in code]
+    assert "not implemented yet" in cell_text(page, check_cell)
+    # 5. a wrong answer: the checker says what is wrong, once, and how to fix it
+    type_into_cell(page, answer, WRONG_STEP)
+    run_cell_and_next(page, answer)
+    failed = wait_for_text(page, check_cell, r"✗ rnn_step_forward: failed")
+    assert "apply the nonlinearity" in failed and "tanh" in failed, failed
+    assert failed.count("apply the nonlinearity") == 1, failed  # not repeated in the error box
+    assert "does not pass yet" in failed, failed
+    page.screenshot(path=str(ARTIFACTS / "first-steps-wrong.png"))
+    # 6. fixed: it passes
+    type_into_cell(page, answer, RIGHT_STEP)
+    run_cell_and_next(page, answer)
+    passed = wait_for_text(page, check_cell, r"✓ rnn_step_forward: passed")
+    assert "✗" not in passed and "CheckFailed" not in passed, passed
+    page.screenshot(path=str(ARTIFACTS / "first-steps-passed.png"))
+    save(page)
+    wait_until(
+        lambda: "np.tanh(x_t @ W_xh.T" in (lab.root / exercise).read_text(),
+        30,
+        "the learner's answer saved in work/",
+    )
+    # 7. no news prompt on first use, no update check
+    assert page.get_by_text("official Jupyter news").count() == 0
+    # 8. make update: upstream changes the start page the browser saved
+    if lab.upstream is not None:
+        upstream_nb = nbformat.read(lab.upstream / START_PAGE, as_version=4)
+        upstream_nb.cells[-1].source += "\n\n(A new version of the course.)"
+        nbformat.write(upstream_nb, lab.upstream / START_PAGE)
+        git(lab.upstream, "commit", "-q", "-am", "course v2")
+        mine = (lab.root / exercise).read_bytes()
+        env_before = dict(os.environ)
+        try:
+            os.environ.update(GIT_ENV)
+            rc = update.main(["--repo", str(lab.root)])
+        finally:
+            os.environ.clear()
+            os.environ.update(env_before)
+        assert rc == 0
+        assert (lab.root / START_PAGE).read_bytes() == (lab.upstream / START_PAGE).read_bytes()
+        assert not (lab.root / "work" / "lessons").exists()
+        assert (lab.root / exercise).read_bytes() == mine
+        notes.append("make update: the saved start page updated, work/ untouched")
+    # 9. the server's log: kernels over ipc, notebooks trusted
+    log = lab.log.read_text(errors="replace")
+    assert "without encryption" not in log, lab.log_tail()
+    assert not re.search(
+        r"Notebook (notebooks/00_start_here|work/02_hidden_state)\.ipynb is not trusted", log
+    ), lab.log_tail()
+    return notes
+
+
+class TestFirstSteps:
+    def test_a_learners_first_steps(self, lab, page):
+        first_steps(lab, page)
+        lab.stop_sessions()
 
 
 class _NotebookInLab:

@@ -18,6 +18,7 @@ from rnncourse.diagrams.rnn import (
     rnn_cell,
     row_column_convention,
     unrolled_rnn,
+    unrolled_title,
 )
 
 
@@ -30,7 +31,8 @@ def test_unrolled_draws_one_cell_per_step(T):
     fig = unrolled_rnn(T)
     assert isinstance(fig, Figure)
     assert len(cells(fig)) == T
-    assert fig._suptitle.get_text() == "Unrolled RNN architecture — hidden state propagation"
+    assert fig._suptitle.get_text() == unrolled_title(T)
+    assert f"T = {T} step" in unrolled_title(T)
     texts = [t.get_text() for t in fig.axes[0].texts]
     # the same three weight labels on every cell: the weights are shared
     assert texts.count("$W_{xh}$") == T
@@ -111,3 +113,27 @@ def test_no_pyplot_figures_leak():
     for fig in (unrolled_rnn(6, active=2), rnn_cell(), row_column_convention()):
         fig.savefig(io.BytesIO(), format="png")
     assert plt.get_fignums() == before
+
+
+def test_each_kind_of_unrolled_diagram_has_its_own_title():
+    """The lessons draw the unrolled RNN five times, in three variants (T = 4 with an output at
+    every step, T = 4 with one output at the end, T = 5): one title each, saying what it shows,
+    instead of one generic title for all."""
+    import json
+    import re
+    from pathlib import Path
+
+    calls = set()
+    for path in sorted(Path(__file__).resolve().parents[1].glob("notebooks/*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            calls |= set(re.findall(r"unrolled_rnn\(([^)]*)\)", "".join(cell["source"])))
+    assert len(calls) >= 3, calls
+    titles = {eval(f"_title({args})", {"_title": unrolled_title}) for args in calls}
+    assert len(titles) == len(calls), titles
+    assert unrolled_title(4, outputs="last") != unrolled_title(4)
+    assert "y_4 at the end" in unrolled_title(4, outputs="last")
+
+
+def test_no_empty_band_above_an_unrolled_rnn_without_outputs():
+    full, bare = unrolled_rnn(3), unrolled_rnn(3, outputs=False)
+    assert bare.axes[0].get_ylim()[1] < full.axes[0].get_ylim()[1] - 1.0

@@ -24,7 +24,7 @@ NOTEBOOKS = sorted(p.name for p in (REPO / "solutions").glob("*.ipynb"))
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
 SCRIPT = r"""
-import json, shutil, sys
+import json, re, shutil, sys
 from pathlib import Path
 
 import nbformat
@@ -63,7 +63,8 @@ for student, assignment, solved in (("solver", "ps", True), ("idler", "idle", Fa
                     cell.source = "\n".join(x for x in lines if "### BEGIN SOLUTION" not in x and "### END SOLUTION" not in x)
         nbformat.write(nb, folder / name)
     r = api.autograde(assignment, student, force=True, create=True)
-    out[student] = {"success": r["success"], "log": r["log"][-3000:]}
+    changed = re.findall(r"Attribute 'checksum' for cell (\S+) has changed", r["log"])
+    out[student] = {"success": r["success"], "log": r["log"][-3000:], "checksum": sorted(set(changed))}
 with Gradebook("sqlite:///" + str(root / "gradebook.db")) as gb:
     for student, assignment in (("solver", "ps"), ("idler", "idle")):
         s = gb.find_submission(assignment, student)
@@ -124,3 +125,17 @@ def test_nbgrader_round_trip(tmp_path):
     assert out["solver"]["score"] == expected_max, out["solver"]["log"]
     assert out["idler"]["max_score"] == 5
     assert out["idler"]["score"] == 0
+    # autograde's "Attribute 'checksum' for cell ... has changed!" is expected, and only there:
+    # a test cell with hidden tests is released without them, so its checksum differs from the
+    # source's, and nbgrader puts the source's cell (hidden tests included) back before grading
+    # (instructors/README.md says so)
+    with_hidden = sorted(
+        c.metadata["nbgrader"]["grade_id"]
+        for name in NOTEBOOKS
+        for c in nbformat.read(REPO / "solutions" / name, as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("grade") and "### BEGIN HIDDEN TESTS" in c.source
+    )
+    assert with_hidden, "no solutions notebook has hidden tests any more"
+    assert out["solver"]["checksum"] == sorted(set(with_hidden)), out["solver"]["checksum"]
+    guide = " ".join((REPO / "instructors" / "README.md").read_text().split())
+    assert "has changed!" in guide and "expected" in guide

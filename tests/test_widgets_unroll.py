@@ -53,3 +53,32 @@ def test_widget_redraws_when_slider_moves(h):
     w.slider.value = 1
     assert w.image.value == first_png
     assert plt.get_fignums() == before
+
+
+def test_a_frame_names_each_state_once_and_has_no_empty_band():
+    from rnncourse.widgets.unroll import unroll_frame
+
+    h = np.tanh(np.random.default_rng(0).normal(size=(5, 3)))
+    tokens = ["a", "b", "c", "d", "e"]
+    titles = [unroll_frame(h, t, tokens).axes[1].get_title() for t in (1, 2, 5)]
+    assert titles[0].startswith("hidden state h_1 ") and "h_1 ... h_1" not in titles[0]
+    assert titles[1].startswith("hidden states h_1, h_2 ")
+    assert titles[2].startswith("hidden states h_1 ... h_5 ")
+    ax = unroll_frame(h, 1, tokens).axes[0]
+    assert ax.get_ylim()[1] < 1.0  # no room left above the cells for outputs it does not draw
+
+
+def test_the_widget_image_is_drawn_for_a_2x_screen_and_not_stretched():
+    pytest.importorskip("ipywidgets")
+    import struct
+
+    from rnncourse.plots import PIXEL_RATIO, SCREEN_DPI
+    from rnncourse.widgets.unroll import frame_width, unroll_widget
+
+    h = np.tanh(np.random.default_rng(0).normal(size=(5, 3)))
+    box = unroll_widget(h, ["a", "b", "c", "d", "e"], t=2)
+    css_width = int(box.image.layout.width.removesuffix("px"))
+    assert css_width == round(frame_width(5) * SCREEN_DPI) and box.image.layout.max_width == "100%"
+    png = box.image.value
+    natural_width = struct.unpack(">I", png[16:20])[0]  # the IHDR chunk
+    assert natural_width >= PIXEL_RATIO * css_width - 2

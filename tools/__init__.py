@@ -4,6 +4,8 @@
 ``bootstrap``          behind ``make lab`` / ``make test``; standard library only, and the one
                        program run by path (``python3 tools/bootstrap.py``), before any environment
                        exists
+``update``             behind ``make update``: brings the course up to date with git, first keeping
+                       every notebook the learner edited in ``work/``; standard library only
 ``execute_notebooks``  re-run lessons and solutions in place, as they are committed
 ``notebook_timer``     the one notebook timer (wall time, kernel CPU time) of the test command's
                        budget table, the benchmark and the timetable

@@ -5,6 +5,9 @@
     python3 tools/bootstrap.py test         set up .venv with the test tools and torch, run every test
                                             and notebook, then the unit tests against the oldest numpy
     python3 tools/bootstrap.py setup [--test]   only set up (.venv; with --test also .venv-oldest)
+    python3 tools/bootstrap.py bench        set up .venv with the test tools and torch, run the benchmark
+    python3 tools/bootstrap.py update       bring the course up to date (git pull), keeping your edits
+                                            (tools/update.py: what counts as an edit, what it refuses)
 
 Standard library only, so it runs with any Python 3.10+ before anything is installed.
 
@@ -23,6 +26,11 @@ Environment variables:
     RNNCOURSE_NO_BROWSER=1  do not open a web browser (also the default without a display)
     RNNCOURSE_SKIP_OLDEST=1 skip the oldest-numpy run of ``test`` (quicker, for local iteration)
     RNNCOURSE_INSTALLER=pip install with pip alone (slower; the default is uv, then pip)
+    RNNCOURSE_TORCH_INDEX   where pip looks for torch (``make test``): ``cpu`` for PyTorch's CPU-only
+                            index (https://download.pytorch.org/whl/cpu), or any index URL. Unset,
+                            pip's own configuration decides: from PyPI on Linux that is the CUDA
+                            build, which pulls in several GB of nvidia-* wheels. (The CPU index
+                            cannot be reached from the machines the course is tested on: untested.)
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -61,6 +70,7 @@ TEST_EXTRAS = ("test", "torch")
 # of several GB.
 PIP_EXTRAS = ("torch",)
 UV_REQUIREMENT = "uv>=0.5"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 # The oldest numpy release line with wheels for each Python, at its last patch (pyproject declares
 # numpy>=1.26; 1.26 has no wheels for 3.13, 2.1 is the first; 2.3 the first for 3.14). The unit tests
@@ -76,6 +86,14 @@ OLDEST_NUMPY = {
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 NOTEBOOK_DIRS = ("notebooks", "solutions", "exercises")
 START_PAGE = "notebooks/00_start_here.ipynb"
+# JupyterLab's settings defaults for the course (no news prompt, no update check): read, never
+# written, by JupyterLab (its "app settings" folder); a learner's own settings still win
+LAB_SETTINGS = REPO / "tools" / "jupyterlab-settings"
+# the file browser hides these (JupyterLab's defaults, and the editable install's metadata)
+HIDDEN_FILES = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info")
+# JupyterLab's notebook signatures for the course (see trust_notebooks), kept in the environment
+# rather than in the learner's home folder
+TRUST_DIR = VENV / "share" / "rnncourse-trust"
 
 
 def say(msg: str) -> None:
@@ -109,12 +127,37 @@ def python_version(python: Path) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def torch_index(environ: dict[str, str] | None = None) -> str | None:
+    """The index pip is told to take torch from (RNNCOURSE_TORCH_INDEX: ``cpu`` or a URL), or
+    None: pip's own configuration decides.
+
+    >>> torch_index({"RNNCOURSE_TORCH_INDEX": "cpu"})
+    'https://download.pytorch.org/whl/cpu'
+    >>> torch_index({}) is None
+    True
+    """
+    value = (environ if environ is not None else os.environ).get("RNNCOURSE_TORCH_INDEX", "")
+    value = value.strip()
+    if not value:
+        return None
+    if value == "cpu":
+        return TORCH_CPU_INDEX
+    if not re.match(r"^(https?|file)://", value):
+        raise SetupError(
+            f"RNNCOURSE_TORCH_INDEX must be 'cpu' or an index URL (https://...), not {value!r}"
+        )
+    return value
+
+
 def stamp_key(python_ver: str, extras: tuple[str, ...], pins: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     h.update((REPO / "pyproject.toml").read_bytes())
     h.update(
         f"|{python_ver}|{','.join(sorted(extras))}|{','.join(pins)}|{BOOTSTRAP_VERSION}".encode()
     )
+    index = torch_index() if "torch" in extras else None
+    if index:  # another torch index: another torch build
+        h.update(f"|torch-index={index}".encode())
     return h.hexdigest()
 
 
@@ -169,8 +212,13 @@ def install_with_pip(
     python: Path, extras: tuple[str, ...], pins: tuple[str, ...], log, progress: bool = False
 ) -> bool:
     """pip installs the course with `extras` and `pins`, as ``make`` always could."""
+    index = torch_index() if "torch" in extras else None
+    extra = ["--extra-index-url", index] if index else []
     return (
-        run_logged([*pip_command(python, progress), "-e", editable_spec(extras), *pins], log) == 0
+        run_logged(
+            [*pip_command(python, progress), *extra, "-e", editable_spec(extras), *pins], log
+        )
+        == 0
     )
 
 
@@ -180,6 +228,9 @@ def pip_choice(python: Path, requirements: list[str], log) -> list[str] | None:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         cmd = [*pip_command(python), "--quiet", "--dry-run", "--no-deps", "--report", str(report)]
+        index = torch_index()
+        if index:  # RNNCOURSE_TORCH_INDEX: the files come from that index alone
+            cmd += ["--index-url", index]
         if run_logged([*cmd, *requirements], log) != 0:
             return None
         try:
@@ -343,8 +394,69 @@ def can_open_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def jupyter_lab_argv(python: Path, port: int, *, open_browser: bool) -> list[str]:
-    """The JupyterLab command of ``make lab`` (the token comes from $JUPYTER_TOKEN)."""
+def terminal_shell(environ: dict[str, str] | None = None) -> str:
+    """The shell of JupyterLab's terminals: the learner's $SHELL (else sh), not as a login shell.
+
+    JupyterLab runs a *login* shell when its own output is not a terminal, and a login shell
+    reads /etc/profile, which on Debian sets PATH afresh: the course's environment (and
+    `rnncourse`) would drop out of it. A plain interactive shell inherits the server's PATH.
+    """
+    environ = os.environ if environ is None else environ
+    return environ.get("SHELL") or shutil.which("sh") or "/bin/sh"
+
+
+# Unix socket paths are limited to 104 bytes (macOS) or 108 (Linux)
+IPC_PATH_LIMIT = 100
+IPC_LONGEST_NAME = "kernel-00000000-0000-0000-0000-000000000000-ipc-65535"
+
+
+def runtime_dir(environ: dict[str, str] | None = None) -> Path:
+    """Where Jupyter puts its connection files (jupyter_core's rule), hence the kernels' sockets
+    with the ``ipc`` transport."""
+    environ = os.environ if environ is None else environ
+    if environ.get("JUPYTER_RUNTIME_DIR"):
+        return Path(environ["JUPYTER_RUNTIME_DIR"])
+    if environ.get("JUPYTER_DATA_DIR"):
+        return Path(environ["JUPYTER_DATA_DIR"]) / "runtime"
+    home = Path(environ.get("HOME") or Path.home())
+    if sys.platform == "darwin" and environ.get("JUPYTER_PLATFORM_DIRS", "") in ("", "0"):
+        return home / "Library" / "Jupyter" / "runtime"
+    data = environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+    return Path(data) / "jupyter" / "runtime"
+
+
+def kernel_transport(environ: dict[str, str] | None = None) -> str:
+    """``ipc`` (Unix sockets, private to the machine's user: no "running over TCP without
+    encryption" warning) where a kernel's socket path fits the system's limit, else ``tcp``.
+
+    >>> kernel_transport({"JUPYTER_RUNTIME_DIR": "/tmp/rt"}) == ("tcp" if os.name == "nt" else "ipc")
+    True
+    >>> kernel_transport({"JUPYTER_RUNTIME_DIR": "/tmp/" + "x" * 60})
+    'tcp'
+    """
+    longest = runtime_dir(environ) / IPC_LONGEST_NAME
+    fits = len(str(longest).encode()) <= IPC_PATH_LIMIT
+    return "ipc" if os.name != "nt" and fits else "tcp"
+
+
+def jupyter_lab_argv(
+    python: Path,
+    port: int,
+    *,
+    open_browser: bool,
+    trust_dir: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> list[str]:
+    """The JupyterLab command of ``make lab`` (the token comes from $JUPYTER_TOKEN).
+
+    Besides where it listens: kernels talk to the server over Unix sockets (``ipc``, see
+    `kernel_transport`; over TCP every kernel start warns that anyone on the machine could
+    listen in), terminals are the
+    learner's shell with the course on PATH (`terminal_shell`), the course's JupyterLab settings
+    (`LAB_SETTINGS`: no news prompt, no update check), notebook signatures in `trust_dir`
+    (`trust_notebooks`), and `HIDDEN_FILES` left out of the file browser.
+    """
+    trust_dir = TRUST_DIR if trust_dir is None else trust_dir
     argv = [
         str(python),
         "-m",
@@ -353,7 +465,14 @@ def jupyter_lab_argv(python: Path, port: int, *, open_browser: bool) -> list[str
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={REPO}",
+        f"--ServerApp.terminado_settings=shell_command={shlex.quote(terminal_shell())}",
+        f"--LabApp.app_settings_dir={LAB_SETTINGS}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--NotebookNotary.data_dir={trust_dir}",
+        *[f"--ContentsManager.hide_globs={g}" for g in HIDDEN_FILES],
     ]
+    argv.append(f"--KernelManager.transport={kernel_transport(environ)}")
     if not open_browser:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -378,12 +497,72 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> b
     return False
 
 
-def lab_env(environ: dict[str, str], token: str) -> dict[str, str]:
-    """The environment of the JupyterLab server, inherited by every kernel it starts: one BLAS
-    thread and a fixed hash seed, as the committed outputs were made (tools/execute_notebooks.py),
-    so a learner's run prints the numbers the lessons quote, at a steady speed. A learner's own
-    setting of these variables wins."""
-    return {**THREAD_ENV, "PYTHONHASHSEED": "0", **environ, "JUPYTER_TOKEN": token}
+def lab_env(environ: dict[str, str], token: str, bin_dir: Path | None = None) -> dict[str, str]:
+    """The environment of the JupyterLab server, inherited by every kernel and terminal it
+    starts: one BLAS thread and a fixed hash seed, as the committed outputs were made
+    (tools/execute_notebooks.py), so a learner's run prints the numbers the lessons quote, at a
+    steady speed (a learner's own setting of these variables wins); and the environment's
+    `bin_dir` first on PATH, so that `rnncourse` (and `!rnncourse` in a cell) is found."""
+    env = {**THREAD_ENV, "PYTHONHASHSEED": "0", **environ, "JUPYTER_TOKEN": token}
+    if bin_dir is not None:
+        rest = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != str(bin_dir)]
+        env["PATH"] = os.pathsep.join([str(bin_dir), *rest])
+        env["VIRTUAL_ENV"] = str(bin_dir.parent)
+    return env
+
+
+# signs (trusts) each notebook given on its command line that is not yet signed; run with the
+# environment's Python, which has nbformat
+TRUST_CODE = """
+import json
+import sys
+import nbformat
+from nbformat.sign import NotebookNotary
+notary = NotebookNotary(data_dir=sys.argv[1])
+for path in sys.argv[2:]:
+    try:  # (not nbformat.read: its validation doubles the time, and the signature needs none)
+        with open(path, encoding="utf-8") as f:
+            nb = nbformat.from_dict(json.load(f))
+    except Exception as exc:
+        print(f"[rnncourse] not trusted (unreadable): {path}: {exc}")
+        continue
+    if not notary.check_signature(nb):
+        notary.sign(nb)
+"""
+
+
+def course_notebooks(root: Path) -> list[Path]:
+    """The notebooks JupyterLab is to trust: the course's, and the learner's own in work/."""
+    found = [p for d in NOTEBOOK_DIRS for p in sorted((root / d).glob("*.ipynb"))]
+    return found + sorted((root / "work").rglob("*.ipynb"))
+
+
+def trust_notebooks(
+    python: Path, root: Path, trust_dir: Path, *, wait: bool = True
+) -> subprocess.Popen | None:
+    """Sign the course's notebooks (and the learner's in work/) in `trust_dir`, JupyterLab's
+    signature store for ``make lab``: they are the course's own, and unsigned ones make
+    JupyterLab log "Notebook ... is not trusted" for each one opened. What a learner runs and
+    saves, JupyterLab signs itself. With `wait` False, returns the signing process (it takes
+    a second or two; ``make lab`` runs it while JupyterLab starts)."""
+    notebooks = [str(p) for p in course_notebooks(root) if ".ipynb_checkpoints" not in p.parts]
+    if not notebooks:
+        return None
+    trust_dir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([str(python), "-c", TRUST_CODE, str(trust_dir), *notebooks], cwd=root)
+    if wait:
+        proc.wait()
+        return None
+    return proc
+
+
+def lab_url(port: int, token: str) -> str:
+    """The address ``make lab`` prints (the README shows it): the start page, with the token.
+
+    >>> lab_url(8888, "abc")
+    'http://127.0.0.1:8888/lab/tree/notebooks/00_start_here.ipynb?token=abc'
+    """
+    return f"http://127.0.0.1:{port}/lab/tree/{START_PAGE}?token={token}"
 
 
 def lab(args: argparse.Namespace) -> int:
@@ -396,8 +575,11 @@ def lab(args: argparse.Namespace) -> int:
     except ValueError:
         raise SetupError(f"JUPYTER_PORT must be a port number, not {port_text!r}") from None
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
-    env = lab_env(os.environ, token)
-    argv = jupyter_lab_argv(python, port, open_browser=can_open_browser() and not args.no_browser)
+    env = lab_env(os.environ, token, python.parent)
+    open_browser = can_open_browser() and not args.no_browser
+    # the signing runs while JupyterLab starts, unless JupyterLab itself opens the start page
+    signing = trust_notebooks(python, REPO, TRUST_DIR, wait=open_browser)
+    argv = jupyter_lab_argv(python, port, open_browser=open_browser, environ=env)
     say(f"starting JupyterLab on 127.0.0.1:{port} (stop it with Ctrl+C, twice)")
     proc = subprocess.Popen(argv, cwd=REPO, env=env)
 
@@ -408,8 +590,11 @@ def lab(args: argparse.Namespace) -> int:
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, forward)
     try:
-        if wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc):
-            url = f"http://127.0.0.1:{port}/lab/tree/{START_PAGE}?token={token}"
+        up = wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", proc)
+        if signing is not None:
+            signing.wait()  # before anyone opens a notebook
+        if up:
+            url = lab_url(port, token)
             line = "=" * 78
             print(
                 f"\n{line}\n  The course is running. Open this address in your browser:\n\n"
@@ -588,6 +773,27 @@ def setup(args: argparse.Namespace) -> int:
     return 0
 
 
+BENCH_PROGRAMS = ("tools.bench_layers", "tools.bench_notebooks")
+
+
+def bench(args: argparse.Namespace) -> int:
+    """``make bench``: .venv with what the benchmark imports (the test tools and torch), however
+    it was set up before (``make lab`` installs the course alone), then the benchmark."""
+    python = ensure_env(VENV, TEST_EXTRAS, label=" (with test tools and torch)")
+    for program in BENCH_PROGRAMS:
+        rc = subprocess.run([str(python), "-m", program], cwd=REPO).returncode
+        if rc != 0:
+            return rc
+    return 0
+
+
+def update(args: argparse.Namespace) -> int:
+    """``make update``: ``python -m tools.update`` (standard library only, like this file), with
+    the Python that runs this file: it needs no environment."""
+    cmd = [sys.executable, "-m", "tools.update", *args.update_args]
+    return subprocess.run(cmd, cwd=REPO).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     if sys.version_info[:2] < MIN_PYTHON:
         print(
@@ -606,9 +812,15 @@ def main(argv: list[str] | None = None) -> int:
     p_test.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
     p_setup = sub.add_parser("setup", help="only set up the environment(s)")
     p_setup.add_argument("--test", action="store_true", help="also the test environments")
-    args = parser.parse_args(argv)
+    sub.add_parser("bench", help="set up with the test tools and torch, run the benchmark")
+    sub.add_parser("update", help="bring the course up to date, keeping your edits (--dry-run)")
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "update":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.update_args = rest  # tools.update's own (--dry-run)
+    commands = {"lab": lab, "test": run_tests, "setup": setup, "bench": bench, "update": update}
     try:
-        return {"lab": lab, "test": run_tests, "setup": setup}[args.command](args)
+        return commands[args.command](args)
     except SetupError as exc:
         print(f"\n[rnncourse] ERROR: {exc}", file=sys.stderr)
         return 1

@@ -35,6 +35,7 @@ __all__ = [
     "sequence_tasks",
     "subscript",
     "unrolled_rnn",
+    "unrolled_title",
 ]
 
 CELL_GIDS = ("rnn-cell", "rnn-cell-active")
@@ -115,7 +116,8 @@ def draw_unrolled(
     gap, w, h = 2.0, 1.1, 0.9
     y_in, y_out = -1.55, 1.55
     ax.set_xlim(-1.9, gap * (T - 1) + 1.3)
-    ax.set_ylim(y_in - (0.95 if tokens is not None else 0.55), y_out + 0.55)
+    top = y_out + 0.55 if outputs else h / 2 + 0.45  # no empty band where no output is drawn
+    ax.set_ylim(y_in - (0.95 if tokens is not None else 0.55), top)
     ax.set_aspect("equal")
     ax.axis("off")
 
@@ -203,6 +205,34 @@ def draw_unrolled(
     ax.text(last + 0.35, 0.12, subscript("h", T), ha="center", va="bottom", fontsize=10, color=ink)
 
 
+def unrolled_title(
+    T: int,
+    *,
+    active: int | None = None,
+    tokens: Sequence[str] | None = None,
+    outputs: bool | str = True,
+) -> str:
+    """What `unrolled_rnn` with these arguments shows, as its title: each variant its own.
+
+    >>> unrolled_title(4)
+    'One RNN cell unrolled over T = 4 steps, an output y_t at every step'
+    >>> unrolled_title(4, outputs="last")
+    'One RNN cell unrolled over T = 4 steps, one output y_4 at the end'
+    >>> unrolled_title(3, outputs=False, tokens=["not", "bad", "!"], active=2)
+    "One RNN cell unrolled over T = 3 steps, reading 'not bad !', at step t = 2"
+    """
+    title = f"One RNN cell unrolled over T = {T} step{'' if T == 1 else 's'}"
+    if outputs is True:
+        title += ", an output y_t at every step"
+    elif outputs == "last":
+        title += f", one output y_{T} at the end"
+    if tokens is not None:
+        title += f", reading {' '.join(map(str, tokens))!r}"
+    if active is not None:
+        title += f", at step t = {active}"
+    return title
+
+
 def unrolled_rnn(
     T: int = 4,
     *,
@@ -210,8 +240,9 @@ def unrolled_rnn(
     tokens: Sequence[str] | None = None,
     outputs: bool | str = True,
     width: float | None = None,
+    title: str | None = None,
 ) -> Figure:
-    """ "Unrolled RNN architecture — hidden state propagation": T identical cells in a chain.
+    """T identical cells in a chain, titled by what it shows (`unrolled_title`, or `title`).
 
     Inputs x_t below, outputs y_t above, h_t flowing right from h_0; every cell carries the
     same weight labels W_xh, W_hh, W_hy because it is the same cell. ``active`` (1..T)
@@ -219,12 +250,12 @@ def unrolled_rnn(
 
     >>> fig = unrolled_rnn(3)
     >>> fig._suptitle.get_text()
-    'Unrolled RNN architecture — hidden state propagation'
+    'One RNN cell unrolled over T = 3 steps, an output y_t at every step'
     """
     width = width if width is not None else min(11.0, 2.2 + 1.45 * T)
-    fig, ax = new_figure(
-        width=width, height=3.3, title="Unrolled RNN architecture — hidden state propagation"
-    )
+    if title is None:
+        title = unrolled_title(T, active=active, tokens=tokens, outputs=outputs)
+    fig, ax = new_figure(width=width, height=3.3, title=title)
     draw_unrolled(ax, T, active=active, tokens=tokens, outputs=outputs)
     return fig
 
@@ -463,9 +494,10 @@ def sequence_tasks(rng: np.random.Generator) -> Figure:
     series = np.sin(2 * np.pi * t / 20) + 0.15 * rng.standard_normal(60)
     ax2.plot(t[:45], series[:45], color=PALETTE["blue"], lw=1.5, label="observed")
     ax2.plot(t[44:], series[44:], color=PALETTE["orange"], lw=1.5, ls="--", label="to forecast")
-    style_axes(
-        ax2, title="time-series forecasting", xlabel="time step t", ylabel="value", legend=True
-    )
+    style_axes(ax2, title="time-series forecasting", xlabel="time step t", ylabel="value")
+    # the legend in a band of its own above the curves, never over them
+    ax2.set_ylim(-1.7, 2.5)
+    ax2.legend(frameon=False, ncols=2, loc="upper center", fontsize=9)
 
     # speech: a wave whose pitch and loudness change, cut into frames
     s = np.linspace(0, 1, 1500)

@@ -48,6 +48,7 @@ __all__ = [
     "SOLVED_MSE",
     "AddingConfig",
     "AddingRun",
+    "end_progress_early",
     "grid_summary",
     "initial_params",
     "load_grid",
@@ -189,7 +190,10 @@ def run_adding(
         seed: seeds the initialisation, the training batches and the test set.
         config: settings; ``AddingConfig()`` by default.
         progress: optional callable ``progress(n)`` called after every n iterations
-            (e.g. a tqdm bar's ``update``).
+            (e.g. a tqdm bar's ``update``). When the run stops early because it solved the task,
+            a tqdm bar's total shrinks by the iterations not run (`end_progress_early`), so the
+            bar ends full, not short (a notebook bar that ends short turns red, tqdm's sign of
+            an error).
 
     Returns:
         an ``AddingRun``; the test MSE is measured at iteration 0 and every ``eval_every``.
@@ -230,8 +234,30 @@ def run_adding(
             if progress is not None:
                 progress(config.eval_every)
             if config.stop_when_solved and run.solved_at is not None:
+                end_progress_early(progress, config.iters - i)
                 break
     return run
+
+
+def end_progress_early(progress: object, skipped: int) -> None:
+    """Take the `skipped` iterations a run did not need off the total of the tqdm bar whose
+    ``update`` is `progress` (anything else is left alone), and redraw it.
+
+    >>> from tqdm import tqdm
+    >>> bar = tqdm(total=100, disable=True)
+    >>> bar.update(20); end_progress_early(bar.update, 80); bar.total
+    20
+    """
+    bar = getattr(progress, "__self__", None)
+    total = getattr(bar, "total", None)
+    if skipped <= 0 or not isinstance(total, (int, float)):
+        return
+    bar.total = max(bar.n, total - skipped)
+    container = getattr(bar, "container", None)  # tqdm.notebook's widget: (label, bar, text)
+    children = getattr(container, "children", ())
+    if len(children) == 3 and hasattr(children[1], "max"):
+        children[1].max = bar.total
+    bar.refresh()
 
 
 def _grid_run(cell: str, T: int, seed: int, config: AddingConfig) -> tuple[dict, AddingRun]:

@@ -737,6 +737,19 @@ def _submissions(items: list[str]) -> list[Path]:
     return paths
 
 
+def feedback_folder(given: Path | None, json_path: Path | None, csv_path: Path | None) -> Path:
+    """Where the feedback files go: `given`, else ``feedback/`` beside the gradebook (the
+    folder of the JSON, else of the CSV), else ``feedback/`` in the current folder.
+
+    >>> feedback_folder(None, Path("out/grades.json"), None).as_posix()
+    'out/feedback'
+    """
+    if given is not None:
+        return given
+    book = json_path or csv_path
+    return (book.parent if book is not None else Path()) / "feedback"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="rnncourse grade",
@@ -752,8 +765,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--feedback",
         type=Path,
-        default=Path("feedback"),
-        help="folder for one feedback file per student",
+        default=None,
+        help="folder for one feedback file per student (default: feedback/ in the folder of"
+        " --json, else of --csv, else in the current folder)",
     )
     parser.add_argument(
         "--workers", type=int, default=2, help="submissions graded at once (default 2)"
@@ -887,7 +901,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    write_outputs(entries, args.json, args.csv, args.feedback)
+    write_outputs(entries, args.json, args.csv, feedback_folder(args.feedback, args.json, args.csv))
     width = max(len(e["student"]) for e in entries)
     for e in entries:
         flags = f"  [{', '.join(e['flags'])}]" if e["flags"] else ""

@@ -50,10 +50,21 @@ DEFAULT_TIMEOUT = 5.0  # seconds per call; RNNCOURSE_CHECK_TIMEOUT overrides it
 
 
 class CheckFailed(AssertionError):
-    """A graded function did not pass; the message names what went wrong and the likely mistake."""
+    """A graded function did not pass; the message names what went wrong and the likely mistake.
+
+    `reported`: the exercise whose report ``check`` has just displayed (None when nothing was
+    shown, e.g. for a call of ``check`` on something that is not a function).
+    """
+
+    def __init__(self, message: str = "", reported: str | None = None) -> None:
+        super().__init__(message)
+        self.reported = reported
 
     def _render_traceback_(self) -> list[str]:
-        # IPython shows this instead of a traceback: the report above has the details.
+        # IPython shows this instead of a traceback. After a report, one line: the report just
+        # above says what went wrong, and repeating it made every failure appear twice.
+        if self.reported:
+            return [f"CheckFailed: {self.reported} does not pass yet (the report above says why)"]
         return [f"CheckFailed: {self}"]
 
 
@@ -215,7 +226,7 @@ def check(fn: Callable[..., Any], name: str | None = None, *, hidden: bool = Fal
     level = hints.record_failure(report)
     offer = report.more_hints(level) and level < hints.cap()
     _show(report, level, offer)
-    raise CheckFailed(report.summary(level, offer))
+    raise CheckFailed(report.summary(level, offer), reported=report.name)
 
 
 def check_hidden(fn: Callable[..., Any], name: str | None = None) -> None:

@@ -126,7 +126,12 @@ def plot_gate_traces(
     T = traces["c"].shape[0]
     steps = np.arange(1, T + 1)
     fig, axes = new_figure(
-        1, 3, height=6.0, title=title or f"LSTM unit {unit}: gates over time", sharex=True
+        1,
+        3,
+        width=9.0,
+        height=6.0,
+        title=title or f"LSTM unit {unit}: gates over time",
+        sharex=True,
     )
     ax_x, ax_gate, ax_c = axes
     x = traces["x"]
@@ -137,7 +142,9 @@ def plot_gate_traces(
             steps[marked], x[marked, 0], "o", color=PALETTE["vermillion"], ms=7, label="marked"
         )
     style_axes(ax_x, ylabel="input")
-    ax_x.legend(frameon=False, fontsize=8, ncols=2, loc="lower left", bbox_to_anchor=(0.0, 0.97))
+    # every legend to the right of its panel: never over the data, never cut off
+    outside = {"frameon": False, "fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
+    ax_x.legend(**outside)
     colours = {
         "i": PALETTE["blue"],
         "f": PALETTE["orange"],
@@ -150,10 +157,11 @@ def plot_gate_traces(
         ax_gate.plot(steps, traces[k][:, unit], ls, color=colours[k], lw=1.6, label=label)
     ax_gate.set_ylim(-1.05, 1.05)
     style_axes(ax_gate, ylabel="gate value")
-    ax_gate.legend(frameon=False, fontsize=8, ncols=4, loc="lower left")
+    ax_gate.legend(**outside)
     c_label = _NAMES["c"] + (f" = {traces['c'][t - 1, unit]:+.2f}" if t else "")
     ax_c.plot(steps, traces["c"][:, unit], color=PALETTE["purple"], lw=2.0, label=c_label)
-    style_axes(ax_c, xlabel="time step t", ylabel="cell state", legend=True)
+    style_axes(ax_c, xlabel="time step t", ylabel="cell state")
+    ax_c.legend(**outside)
     if t:
         for ax in axes:
             ax.axvline(t, color=PALETTE["black"], lw=0.8, alpha=0.6)
@@ -173,20 +181,30 @@ def gate_inspector(traces: dict[str, np.ndarray], *, units: list[int] | None = N
     """
     import ipywidgets as widgets
 
-    from rnncourse.plots import figure_png
+    from rnncourse.plots import show_figure
 
     T, H = traces["c"].shape
     units = list(rank_units(traces)) if units is None else list(units)
     unit_box = widgets.Dropdown(
-        options=[(f"unit {u}", int(u)) for u in units], value=int(units[0]), description="unit"
+        options=[(f"unit {u}", int(u)) for u in units],
+        value=int(units[0]),
+        description="unit",
+        style={"description_width": "initial"},
     )
-    step = widgets.IntSlider(value=1, min=1, max=T, description="step t", continuous_update=False)
+    step = widgets.IntSlider(
+        value=1,
+        min=1,
+        max=T,
+        description="step t",
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
     image = widgets.Image(format="png")
     summary = widgets.HTML()
 
     def redraw(_change: object = None) -> None:
         fig = plot_gate_traces(traces, unit_box.value, step.value)
-        image.value = figure_png(fig, dpi=80)
+        show_figure(image, fig)
         summary.value = _summary(traces, unit_box.value, step.value)
 
     unit_box.observe(redraw, names="value")

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from rnncourse.gradient_flow import gradient_norm_curve
-from rnncourse.plots import COLORS, PALETTE, figure_png, new_figure, style_axes
+from rnncourse.plots import COLORS, PALETTE, new_figure, show_figure, style_axes
 
 __all__ = ["GradientNormExplorer", "gradient_norm_figure", "gradient_norm_widget"]
 
@@ -78,7 +78,13 @@ class GradientNormExplorer:
             style={"description_width": "initial"},
         )
         self.T = widgets.IntSlider(
-            value=T, min=10, max=300, step=10, description="T", continuous_update=False
+            value=T,
+            min=10,
+            max=300,
+            step=10,
+            description="T",
+            continuous_update=False,
+            style={"description_width": "initial"},
         )
         self.image = widgets.Image(format="png")
         self.label = widgets.HTML()
@@ -95,7 +101,7 @@ class GradientNormExplorer:
             {f"rho = {rho:.2f}": self.curve},
             title=f"Gradient norm through time, rho(W_hh) = {rho:.2f}",
         )
-        self.image.value = figure_png(fig, dpi=90)
+        show_figure(self.image, fig)
         self.label.value = (
             f"gradient reaching h_1: <b>{self.curve[0]:.2e}</b> times the gradient on h_T"
         )

@@ -62,6 +62,7 @@ def temperature_widget(
     slider = widgets.FloatSlider(
         value=value, min=0.1, max=2.0, step=0.1, description="temperature",
         continuous_update=False, readout_format=".1f",
+        style={"description_width": "initial"},  # the whole word, not "temperat..."
     )  # fmt: skip
     output = widgets.HTML()
 

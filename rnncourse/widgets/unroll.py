@@ -11,7 +11,7 @@ ipywidgets is imported inside ``unroll_widget`` only.
 >>> h = np.tanh(np.random.default_rng(0).normal(size=(4, 5)))
 >>> fig = unroll_frame(h, 2, ["a", "b", "c", "d"])
 >>> [ax.get_title() for ax in fig.axes[:2]]
-['the RNN unrolled over T = 4 steps', 'hidden states h_1 ... h_2 (one column per step)']
+['the RNN unrolled over T = 4 steps', 'hidden states h_1, h_2 (one column per step)']
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from rnncourse.diagrams.rnn import draw_unrolled, subscript
-from rnncourse.plots import DIVERGING, figure_png
+from rnncourse.plots import DIVERGING, SCREEN_DPI, WIDGET_DPI, figure_png
 
 __all__ = ["frame_png", "unroll_frame", "unroll_widget"]
 
@@ -49,8 +49,8 @@ def unroll_frame(h: np.ndarray, t: int, tokens: Sequence[str]) -> Figure:
     T, H = _check(h, tokens)
     if not 1 <= t <= T:
         raise ValueError(f"t must be a step in 1..{T}, got {t}")
-    fig = Figure(figsize=(max(7.0, 1.5 + 1.3 * T), 6.2), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.05])
+    fig = Figure(figsize=(frame_width(T), 5.6), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[0.8, 1.05])
     ax = top.subplots()
     draw_unrolled(ax, T, active=t, tokens=list(tokens), outputs=False)
     ax.set_title(f"the RNN unrolled over T = {T} steps")
@@ -65,17 +65,35 @@ def unroll_frame(h: np.ndarray, t: int, tokens: Sequence[str]) -> Figure:
     ax2.set_yticks(range(H), [str(i) for i in range(H)])
     ax2.set_ylabel("hidden unit")
     ax2.set_xlabel("time step (the input read at that step)")
-    ax2.set_title(f"hidden states h_1 ... h_{t} (one column per step)")
+    ax2.set_title(f"{states_so_far(t)} (one column per step)")
     bottom.colorbar(im, ax=ax2, label="value of h_t (tanh: between -1 and 1)", shrink=0.9)
     return fig
 
 
-def frame_png(h: np.ndarray, t: int, tokens: Sequence[str], dpi: int = 80) -> bytes:
-    """``unroll_frame`` rendered to PNG bytes (what the widget shows)."""
+def frame_width(T: int) -> float:
+    """The width of ``unroll_frame``'s figure for T steps, in inches."""
+    return max(7.0, 1.5 + 1.3 * T)
+
+
+def states_so_far(t: int) -> str:
+    """The states shown at step t, named without repeating one.
+
+    >>> [states_so_far(t) for t in (1, 2, 5)]
+    ['hidden state h_1', 'hidden states h_1, h_2', 'hidden states h_1 ... h_5']
+    """
+    if t == 1:
+        return "hidden state h_1"
+    if t == 2:
+        return "hidden states h_1, h_2"
+    return f"hidden states h_1 ... h_{t}"
+
+
+def frame_png(h: np.ndarray, t: int, tokens: Sequence[str], dpi: int = WIDGET_DPI) -> bytes:
+    """``unroll_frame`` rendered to PNG bytes (what the widget shows, drawn for a 2x screen)."""
     return figure_png(unroll_frame(h, t, tokens), dpi=dpi)
 
 
-def unroll_widget(h: np.ndarray, tokens: Sequence[str], *, t: int = 1, dpi: int = 80):
+def unroll_widget(h: np.ndarray, tokens: Sequence[str], *, t: int = 1, dpi: int = WIDGET_DPI):
     """A slider over t = 1..T that shows ``unroll_frame(h, t, tokens)`` and the numbers of h_t.
 
     Frames are rendered once each and cached. Returns an ``ipywidgets.VBox`` whose ``.slider``
@@ -92,9 +110,18 @@ def unroll_widget(h: np.ndarray, tokens: Sequence[str], *, t: int = 1, dpi: int 
         return cache[step]
 
     slider = widgets.IntSlider(
-        value=t, min=1, max=T, step=1, description="step t", continuous_update=False
+        value=t,
+        min=1,
+        max=T,
+        step=1,
+        description="step t",
+        continuous_update=False,
+        style={"description_width": "initial"},
     )
-    image = widgets.Image(value=png(t), format="png")
+    # shown SCREEN_DPI pixels per inch wide (as a static figure), never stretched
+    width = f"{round(frame_width(T) * SCREEN_DPI)}px"
+    layout = widgets.Layout(width=width, max_width="100%", height="auto")
+    image = widgets.Image(value=png(t), format="png", layout=layout)
     text = widgets.HTML()
 
     def describe(step: int) -> str:
