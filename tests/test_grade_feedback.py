@@ -13,7 +13,10 @@ def run_main(monkeypatch, tmp_path, *args: str) -> Path:
     submission = tmp_path / "alice.ipynb"
     submission.write_text("{}")
     written = {}
-    entry = {"student": "alice", "file": str(submission), "total": 0.0, "max": 1.0}
+    entry = {
+        "student": "alice", "file": str(submission), "source": "", "total": 0.0, "max": 1.0,
+        "flags": [], "exercises": {},
+    }  # fmt: skip
     monkeypatch.setattr(batch, "grade_many", lambda paths, source, **kw: [entry])
     monkeypatch.setattr(
         batch, "write_outputs", lambda entries, j, c, feedback: written.update(feedback=feedback)
