@@ -25,7 +25,10 @@ PAIRS = [
 def _outputs(fn, args) -> list[np.ndarray]:
     out = fn(*[copy_value(a) for a in args])
     out = out if isinstance(out, tuple) else (out,)
-    return [np.asarray(o, dtype=np.float64) for o in out]
+    flat = []
+    for o in out:  # a dict output (new parameters, optimiser state): its arrays by key
+        flat += [o[k] for k in sorted(o)] if isinstance(o, dict) else [o]
+    return [np.asarray(o, dtype=np.float64) for o in flat]
 
 
 def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:

@@ -54,3 +54,28 @@ def case(inputs: dict, group: str, D: int, H: int, dtype) -> Case:
 
 def is_zero(state: dict) -> bool:
     return all(not np.any(a) for a in state.values())
+
+
+def only_output_wrong(hints: dict[str, str]):
+    """A ``diagnose`` for dict outputs: when exactly one named output (a dict of arrays) has
+    wrong entries and the others are right, that output's hint."""
+
+    def diagnose(case: Case, got: dict, expected: dict) -> str | None:
+        wrong = []
+        for name, want in expected.items():
+            have = got.get(name)
+            if not isinstance(have, dict) or set(have) != set(want):
+                return None
+            for k, w in want.items():
+                a = np.asarray(have[k], dtype=np.float64)
+                b = np.asarray(w, dtype=np.float64)
+                if a.shape != b.shape:
+                    return None
+                if not np.allclose(a, b, rtol=1e-6, atol=1e-12 * max(1.0, float(np.abs(b).max(initial=0)))):
+                    wrong.append(name)
+                    break
+        if len(wrong) == 1 and wrong[0] in hints:
+            return hints[wrong[0]]
+        return None
+
+    return diagnose

@@ -60,7 +60,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
 
 
 @mistake_factory
-def _make(correct_m=True, correct_v=True, t_shift=0, eps_in_sqrt=False, no_square=False,
+def _make(corrected=("m", "v"), t_shift=0, eps_in_sqrt=False, no_square=False,
           swap_betas=False, sqrt_v=True, old_moments=False, update_sign=-1.0):  # fmt: skip
     def step(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         b1, b2 = (beta2, beta1) if swap_betas else (beta1, beta2)
@@ -70,8 +70,8 @@ def _make(correct_m=True, correct_v=True, t_shift=0, eps_in_sqrt=False, no_squar
             g = grads[k]
             mk = b1 * m[k] + (1 - b1) * g
             vk = b2 * v[k] + (1 - b2) * (np.abs(g) if no_square else g * g)
-            mh = mk / (1 - b1**tt) if correct_m else mk
-            vh = vk / (1 - b2**tt) if correct_v else vk
+            mh = mk / (1 - b1**tt) if "m" in corrected else mk
+            vh = vk / (1 - b2**tt) if "v" in corrected else vk
             if old_moments:
                 mh, vh = m[k] / (1 - b1**tt), v[k] / (1 - b2**tt)
             denom = np.sqrt(vh + eps) if eps_in_sqrt else (np.sqrt(vh) if sqrt_v else vh) + eps
@@ -82,23 +82,32 @@ def _make(correct_m=True, correct_v=True, t_shift=0, eps_in_sqrt=False, no_squar
     return step
 
 
+def _corrected_moments(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    p, m2, v2 = adam_step(params, grads, m, v, t, lr, beta1, beta2, eps)
+    return (
+        p,
+        {k: a / (1 - beta1**t) for k, a in m2.items()},
+        {k: a / (1 - beta2**t) for k, a in v2.items()},
+    )
+
+
 MISTAKES = [
     Mistake(
         "no bias correction",
-        _make(correct_m=False, correct_v=False),
+        _make(corrected=()),
         "the moments are used without bias correction: m and v start at zero, so early on they "
         "are too small by the factors (1 - beta1**t) and (1 - beta2**t); divide by them: "
         "m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t).",
     ),
     Mistake(
         "only m bias-corrected",
-        _make(correct_v=False),
+        _make(corrected=("m",)),
         "m is bias-corrected but v is not: v_hat = v / (1 - beta2**t) too (without it, early "
         "steps are far too large).",
     ),
     Mistake(
         "only v bias-corrected",
-        _make(correct_m=False),
+        _make(corrected=("v",)),
         "v is bias-corrected but m is not: m_hat = m / (1 - beta1**t) too.",
     ),
     Mistake(
@@ -108,7 +117,7 @@ MISTAKES = [
         "factors are 1 - beta1**t and 1 - beta2**t (with t - 1 the first step divides by zero).",
     ),
     Mistake(
-        "t + 1 in the correction",
+        "step number one too high",
         _make(t_shift=1),
         "the bias correction uses t + 1: t is already this step's number (1 for the first); "
         "use 1 - beta1**t and 1 - beta2**t.",
@@ -144,6 +153,13 @@ MISTAKES = [
         "gradient first, then step with the new ones.",
     ),
     Mistake(
+        "returns the bias-corrected moments",
+        _corrected_moments,
+        "the m and v you returned are bias-corrected: return the running means themselves, "
+        "m = beta1 * m + (1 - beta1) * g and v likewise; the correction is used only in the "
+        "step (the next call corrects again with its own t).",
+    ),
+    Mistake(
         "gradient ascent",
         _make(update_sign=1.0),
         "the parameters moved uphill: subtract the step, p - lr * m_hat / (sqrt(v_hat) + eps).",
@@ -157,12 +173,16 @@ EXERCISE = Exercise(
     reference=adam_step,
     cases=cases,
     mistakes=MISTAKES,
-    output_hints={
-        "m": "only m is wrong: m = beta1 * m + (1 - beta1) * g, returned without the bias correction.",
-        "v": "only v is wrong: v = beta2 * v + (1 - beta2) * g**2, returned without the bias correction.",
-        "params": "m and v are right, the parameters are not: p - lr * m_hat / (sqrt(v_hat) + eps), "
-        "with m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t).",
-    },
+    diagnose=_optim.only_output_wrong(
+        {
+            "m": "only m is wrong: m = beta1 * m + (1 - beta1) * g, returned without the bias "
+            "correction.",
+            "v": "only v is wrong: v = beta2 * v + (1 - beta2) * g**2, returned without the bias "
+            "correction.",
+            "params": "m and v are right, the parameters are not: p - lr * m_hat / "
+            "(sqrt(v_hat) + eps), with m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t).",
+        }
+    ),
     error_hints=[
         (
             r"ZeroDivisionError",

@@ -90,10 +90,14 @@ EXERCISE = Exercise(
     reference=momentum_step,
     cases=cases,
     mistakes=MISTAKES,
-    output_hints={
-        "velocity": "only the velocity is wrong: return the new one, mu * velocity + grads, for every key.",
-        "params": "only the parameters are wrong (the velocity is right): p - lr * v with the new v.",
-    },
+    diagnose=_optim.only_output_wrong(
+        {
+            "velocity": "only the velocity is wrong: return the new one, mu * velocity + grads, "
+            "for every key.",
+            "params": "only the parameters are wrong (the velocity is right): p - lr * v with "
+            "the new v.",
+        }
+    ),
     branches={
         "first step (zero velocity)": lambda c: _optim.is_zero(c.inputs["velocity"]),
         "a later step (non-zero velocity)": lambda c: not _optim.is_zero(c.inputs["velocity"]),

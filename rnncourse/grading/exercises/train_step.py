@@ -144,7 +144,7 @@ MISTAKES = [
         "dW_hy = sum dy^T h, db_y = sum dy) belong in grads with the RNN's.",
     ),
     Mistake(
-        "Adam with t + 1",
+        "Adam given the next step number",
         _make(t_shift=1),
         "Adam was given t + 1: t is already the number of this step.",
     ),
