@@ -35,10 +35,35 @@ from rnncourse.losses import log_softmax, softmax_cross_entropy
 from rnncourse.optim import adam_step, clip_grad_norm, zeros_like
 from rnncourse.rnn import rnn_backward, rnn_forward
 
-__all__ = ["bigram_bits", "init_char_rnn", "train_charmodel", "train_step", "validation_bits"]
+__all__ = ["NotReady", "bigram_bits", "init_char_rnn", "train_charmodel", "train_step", "validation_bits"]
 
 Params = dict[str, np.ndarray]
 RNN_KEYS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+
+class NotReady(Exception):
+    """One of the functions given to the trainer is still a stub (raised NotImplementedError).
+
+    In a notebook it shows as one line, not a traceback: which function, and what to do."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"NotReady: {self}"]
+
+
+def _yours(fn: Callable, role: str) -> Callable:
+    """``fn``, with a NotImplementedError from it turned into a :class:`NotReady` naming it."""
+    name = getattr(fn, "__name__", role)
+
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except NotImplementedError:
+            raise NotReady(
+                f"{name} (the trainer's {role}=) is not implemented yet: answer its exercise, "
+                "run that cell, then run this one again"
+            ) from None
+
+    return call
 
 
 def init_char_rnn(V: int, H: int, rng: np.random.Generator, dtype: type = np.float64) -> Params:
@@ -202,6 +227,8 @@ def train_charmodel(
     ``val_bits``.
     """
     kind = _optimizer(step)
+    forward, backward, loss = _yours(forward, "forward"), _yours(backward, "backward"), _yours(loss, "loss")
+    clip, step = _yours(clip, "clip"), _yours(step, "step")
     V = params["W_hy"].shape[0]
     dtype = params["W_hh"].dtype
     L = len(train_ids) // N
