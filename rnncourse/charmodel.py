@@ -231,7 +231,7 @@ def sample_with_temperature(
     """
     p = temperature_probs(np.asarray(logits, dtype=np.float64), temperature)  # (..., K)
     cdf = np.cumsum(p, axis=-1)
-    u = rng.random(size=p.shape[:-1] + (1,)) * cdf[..., -1:]
+    u = rng.random(size=(*p.shape[:-1], 1)) * cdf[..., -1:]
     return np.minimum((cdf <= u).sum(axis=-1), p.shape[-1] - 1)
 
 

@@ -35,7 +35,14 @@ from rnncourse.losses import log_softmax, softmax_cross_entropy
 from rnncourse.optim import adam_step, clip_grad_norm, zeros_like
 from rnncourse.rnn import rnn_backward, rnn_forward
 
-__all__ = ["NotReady", "bigram_bits", "init_char_rnn", "train_charmodel", "train_step", "validation_bits"]
+__all__ = [
+    "NotReady",
+    "bigram_bits",
+    "init_char_rnn",
+    "train_charmodel",
+    "train_step",
+    "validation_bits",
+]
 
 Params = dict[str, np.ndarray]
 RNN_KEYS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
@@ -153,7 +160,9 @@ def validation_bits(
     for s in range(0, L - 1, T):
         tgt = streams[:, s + 1 : s + T + 1]
         inp = streams[:, s : s + tgt.shape[1]]
-        h = np.asarray(forward(_onehot(inp, V, h0.dtype), h0, params["W_xh"], params["W_hh"], params["b_h"]))
+        h = np.asarray(
+            forward(_onehot(inp, V, h0.dtype), h0, params["W_xh"], params["W_hh"], params["b_h"])
+        )
         logp = log_softmax(output_forward(h, params["W_hy"], params["b_y"]).astype(np.float64))
         total -= float(np.take_along_axis(logp, tgt[..., None], axis=-1).sum())
         count += tgt.size
@@ -227,7 +236,11 @@ def train_charmodel(
     ``val_bits``.
     """
     kind = _optimizer(step)
-    forward, backward, loss = _yours(forward, "forward"), _yours(backward, "backward"), _yours(loss, "loss")
+    forward, backward, loss = (
+        _yours(forward, "forward"),
+        _yours(backward, "backward"),
+        _yours(loss, "loss"),
+    )
     clip, step = _yours(clip, "clip"), _yours(step, "step")
     V = params["W_hy"].shape[0]
     dtype = params["W_hh"].dtype
@@ -237,7 +250,10 @@ def train_charmodel(
     if n_chunks < 1:
         raise ValueError(f"the text is too short for N={N} streams of T={T} steps")
     val = np.asarray(val_ids[:val_chars])
-    state = {k: zeros_like(params) for k in {"adam": ("m", "v"), "momentum": ("velocity",), "sgd": ()}[kind]}
+    state = {
+        k: zeros_like(params)
+        for k in {"adam": ("m", "v"), "momentum": ("velocity",), "sgd": ()}[kind]
+    }
     params = dict(params)
     history: dict[str, list] = {"loss": [], "grad_norm": [], "val_step": [], "val_bits": []}
     h0 = np.zeros((N, params["W_hh"].shape[0]), dtype=dtype)
@@ -264,7 +280,9 @@ def train_charmodel(
             value, grads, h = _loss_and_grads(params, x, targets, h0, forward, backward, loss)
             grads, norm = clip(grads, max_norm)
             if kind == "adam":
-                params, state["m"], state["v"] = step(params, grads, state["m"], state["v"], i + 1, lr)
+                params, state["m"], state["v"] = step(
+                    params, grads, state["m"], state["v"], i + 1, lr
+                )
             elif kind == "momentum":
                 params, state["velocity"] = step(params, grads, state["velocity"], lr)
             else:

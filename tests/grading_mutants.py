@@ -1481,7 +1481,9 @@ def _(params, grads, velocity, lr, mu):
     return p2, v2
 
 
-def _adam(params, grads, m, v, t, lr, beta1, beta2, eps, *, correct=True, eps_inside=False, tt=None):
+def _adam(
+    params, grads, m, v, t, lr, beta1, beta2, eps, *, correct=True, eps_inside=False, tt=None
+):
     tt = t if tt is None else tt
     P, M, Vv = {}, {}, {}
     for k in params:
@@ -1637,7 +1639,9 @@ def _(params, m, v, t, x, targets, h0, lr, max_norm):
 
 
 # ---------------------------------------------------------------- temperature_probs (lesson 10)
-@mutant("temperature_probs", "multiplies by the temperature", "divide, softmax(logits / temperature)")
+@mutant(
+    "temperature_probs", "multiplies by the temperature", "divide, softmax(logits / temperature)"
+)
 def _(logits, temperature):
     z = logits * temperature
     z = z - z.max(axis=-1, keepdims=True)

@@ -107,7 +107,9 @@ def _torch_run(kind, params, grads_seq, **kw):
     torch = pytest.importorskip("torch")
     tparams = [torch.tensor(v.copy(), requires_grad=True) for v in params.values()]
     if kind == "adam":
-        opt = torch.optim.Adam(tparams, lr=kw["lr"], betas=(kw["beta1"], kw["beta2"]), eps=kw["eps"])
+        opt = torch.optim.Adam(
+            tparams, lr=kw["lr"], betas=(kw["beta1"], kw["beta2"]), eps=kw["eps"]
+        )
     else:
         opt = torch.optim.SGD(tparams, lr=kw["lr"], momentum=kw.get("mu", 0.0))
     for grads in grads_seq:
@@ -119,8 +121,15 @@ def _torch_run(kind, params, grads_seq, **kw):
 
 def _problem(seed=3, steps=6):
     rng = np.random.default_rng(seed)
-    params = {"W_xh": rng.normal(size=(4, 3)), "W_hh": rng.normal(size=(4, 4)), "b_h": rng.normal(size=4)}
-    grads_seq = [{k: rng.normal(size=v.shape) * (10.0 ** (i % 3 - 1)) for k, v in params.items()} for i in range(steps)]
+    params = {
+        "W_xh": rng.normal(size=(4, 3)),
+        "W_hh": rng.normal(size=(4, 4)),
+        "b_h": rng.normal(size=4),
+    }
+    grads_seq = [
+        {k: rng.normal(size=v.shape) * (10.0 ** (i % 3 - 1)) for k, v in params.items()}
+        for i in range(steps)
+    ]
     return params, grads_seq
 
 

@@ -41,7 +41,11 @@ def positive(rng: np.random.Generator, D: int, H: int, dtype, scale: float = 1.0
 
 
 def zeros(D: int, H: int, dtype) -> dict:
-    return {"W_xh": np.zeros((H, D), dtype), "W_hh": np.zeros((H, H), dtype), "b_h": np.zeros(H, dtype)}
+    return {
+        "W_xh": np.zeros((H, D), dtype),
+        "W_hh": np.zeros((H, H), dtype),
+        "b_h": np.zeros(H, dtype),
+    }
 
 
 def sizes(hidden: bool):
@@ -71,7 +75,9 @@ def only_output_wrong(hints: dict[str, str]):
                 b = np.asarray(w, dtype=np.float64)
                 if a.shape != b.shape:
                     return None
-                if not np.allclose(a, b, rtol=1e-6, atol=1e-12 * max(1.0, float(np.abs(b).max(initial=0)))):
+                if not np.allclose(
+                    a, b, rtol=1e-6, atol=1e-12 * max(1.0, float(np.abs(b).max(initial=0)))
+                ):
                     wrong.append(name)
                     break
         if len(wrong) == 1 and wrong[0] in hints:

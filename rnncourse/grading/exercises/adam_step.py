@@ -31,13 +31,18 @@ HIDDEN = [(1, 1e-3, 0.9, 0.999, 1e-8), (7, 3e-3, 0.85, 0.995, 1e-8)]
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     out = []
     settings = HIDDEN if hidden else SETTINGS
-    for ((D, H), dtype, label), (t, lr, b1, b2, eps) in zip(_optim.sizes(hidden), settings, strict=True):
+    for ((D, H), dtype, label), (t, lr, b1, b2, eps) in zip(
+        _optim.sizes(hidden), settings, strict=True
+    ):
         if t == 1:
             m, v = _optim.zeros(D, H, dtype), _optim.zeros(D, H, dtype)
             label = "first step (t = 1, zero moments)"
         else:  # moments of the size earlier steps leave: m ~ g, v ~ g**2
             m = _optim.arrays(rng, D, H, dtype, 0.5)
-            v = {k: (a**2 + 0.1 * np.abs(a)).astype(dtype) for k, a in _optim.arrays(rng, D, H, dtype).items()}
+            v = {
+                k: (a**2 + 0.1 * np.abs(a)).astype(dtype)
+                for k, a in _optim.arrays(rng, D, H, dtype).items()
+            }
             v = {k: a * (1 - b2**t) for k, a in v.items()}
         grads = _optim.arrays(rng, D, H, dtype)
         # b_h's gradients are tiny (1e-4): Adam's step does not depend on the gradient's

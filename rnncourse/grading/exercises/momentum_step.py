@@ -25,7 +25,9 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
             "lr": lr,
             "mu": mu,
         }
-        out.append(_optim.case(inputs, label if not first else "first step (zero velocity)", D, H, dtype))
+        out.append(
+            _optim.case(inputs, label if not first else "first step (zero velocity)", D, H, dtype)
+        )
     return out
 
 

@@ -60,7 +60,11 @@ def pre_activation(logits, temperature):
 @mistake_factory
 def _make(op="divide", probs_from="softmax", axis=-1, stable=True):
     def probs(logits, temperature):
-        z = logits * temperature if op == "multiply" else (logits if op == "none" else logits / temperature)
+        z = (
+            logits * temperature
+            if op == "multiply"
+            else (logits if op == "none" else logits / temperature)
+        )
         if probs_from == "logits":  # the scores used as if they were probabilities
             w = z - z.min(axis=-1, keepdims=True)
             return w / w.sum(axis=-1, keepdims=True)

@@ -55,7 +55,10 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
             v = {k: np.zeros_like(a) for k, a in params.items()}
         else:
             m = {k: normal(rng, a.shape, dtype, 0.05) for k, a in params.items()}
-            v = {k: (normal(rng, a.shape, dtype, 0.05) ** 2 + 1e-4).astype(dtype) for k, a in params.items()}
+            v = {
+                k: (normal(rng, a.shape, dtype, 0.05) ** 2 + 1e-4).astype(dtype)
+                for k, a in params.items()
+            }
         inputs = {
             "params": params,
             "m": m,
@@ -81,7 +84,9 @@ def _grads(params, x, targets, h0):
 
 
 def _norm(grads):
-    return float(np.sqrt(sum(float(np.sum(np.asarray(g, np.float64) ** 2)) for g in grads.values())))
+    return float(
+        np.sqrt(sum(float(np.sum(np.asarray(g, np.float64) ** 2)) for g in grads.values()))
+    )
 
 
 def grad_norm(case: Case) -> float:
