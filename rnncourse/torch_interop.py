@@ -28,10 +28,11 @@ Recipe, with a torch module (torch is imported only when you pass one):
 PyTorch's layers take (T, N, D) unless ``batch_first=True``; the package takes (N, T, D).
 Initial states have a leading layer axis in PyTorch: ``h0[None]`` is PyTorch's ``h_0``.
 
-Supported: one layer, one direction, tanh RNN, LSTM with or without ``proj_size``, GRU;
-``bias=False`` loads (as zero biases). Not supported, with a clear error: ``num_layers > 1``
-(keys ``*_l1``), ``bidirectional=True`` (keys ``*_reverse``), ``nonlinearity="relu"`` (the
-package's RNN is tanh), and ``nn.RNNCell/LSTMCell/GRUCell`` (other key names).
+Supported: one layer, one direction, tanh RNN ("rnn"), ReLU RNN ("rnn-relu",
+``nonlinearity="relu"``), LSTM with or without ``proj_size``, GRU; ``bias=False`` loads (as
+zero biases). A state dict does not record the nonlinearity: pass ``cell="rnn-relu"``. Not
+supported, with a clear error: ``num_layers > 1`` (keys ``*_l1``), ``bidirectional=True``
+(keys ``*_reverse``), and ``nn.RNNCell/LSTMCell/GRUCell`` (other key names).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ __all__ = ["from_torch", "to_state_dict", "to_torch"]
 # every cell of the registry that PyTorch has, and its layout (rnncourse.cells.TorchLayout)
 _LAYOUTS: dict[str, TorchLayout] = {n: c.torch for n, c in CELLS.items() if c.torch is not None}
 CELL_KINDS = {n: t.blocks for n, t in _LAYOUTS.items()}  # blocks stacked in W_ih
-_TORCH_CLASSES = {t.module: n for n, t in _LAYOUTS.items()}
+_TORCH_CLASSES = {t.module: n for n, t in _LAYOUTS.items()}  # a module's first (default) cell
 _KNOWN = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0"}
 
 
@@ -71,7 +72,7 @@ def _check_module(module: object) -> str:
         )
     if getattr(module, "bidirectional", False):
         raise ValueError(f"bidirectional {name} is not supported (only one direction)")
-    cell = _TORCH_CLASSES[name]
+    cell = _cell_for_options(module)
     for option, value in _LAYOUTS[cell].kwargs.items():
         if getattr(module, option, value) != value:
             raise ValueError(
@@ -79,6 +80,18 @@ def _check_module(module: object) -> str:
                 f"{option}={getattr(module, option)!r}"
             )
     return cell
+
+
+def _cell_for_options(module: object) -> str:
+    """The registry's cell for a module: of the cells with its class, the one whose options
+    (``TorchLayout.kwargs``, e.g. ``nonlinearity``) the module has; else the class's first."""
+    name = type(module).__name__
+    for cell, layout in _LAYOUTS.items():
+        if layout.module == name and all(
+            getattr(module, k, v) == v for k, v in layout.kwargs.items()
+        ):
+            return cell
+    return _TORCH_CLASSES[name]
 
 
 def from_torch(
@@ -233,6 +246,7 @@ def to_torch(params: Mapping[str, np.ndarray], cell: str | None = None, **kwargs
     cls = getattr(torch.nn, layout.module)
     if "weight_hr_l0" in sd:
         kwargs.setdefault("proj_size", sd["weight_hr_l0"].shape[0])
+    kwargs = {**layout.kwargs, **kwargs}  # e.g. nonlinearity="relu" for "rnn-relu"
     module = cls(W_ih.shape[1], H, dtype=W_hh.dtype, **kwargs)
     module.load_state_dict(sd)
     return module
