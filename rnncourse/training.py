@@ -221,6 +221,7 @@ def train_charmodel(
     val_chars: int = 8192,
     on_eval: Callable[[int, Params, dict], None] | None = None,
     progress: bool = False,
+    carry: bool = True,
 ) -> tuple[Params, dict[str, list]]:
     """Train a character RNN on ``train_ids`` with the functions you pass; returns
     ``(params, history)``. ``params`` is not modified (each step returns new arrays).
@@ -231,6 +232,9 @@ def train_charmodel(
     the last, the validation bits per character are measured on the first ``val_chars``
     characters of ``val_ids`` with your ``forward``, and ``on_eval(i, params, history)`` is
     called (to print samples or redraw a figure).
+
+    ``carry=False`` starts every update from a zero state instead (the model then never sees
+    context older than the chunk while training; validation still carries the state).
 
     history: ``loss`` (nats, per update), ``grad_norm`` (before clipping), ``val_step``,
     ``val_bits``.
@@ -272,7 +276,7 @@ def train_charmodel(
     try:
         for i in range(steps):
             b = i % n_chunks
-            if b == 0:
+            if b == 0 or not carry:
                 h0 = np.zeros_like(h0)
             s = b * T
             x = _onehot(streams[:, s : s + T], V, dtype)  # (N, T, V)
