@@ -222,6 +222,7 @@ def train_charmodel(
     on_eval: Callable[[int, Params, dict], None] | None = None,
     progress: bool = False,
     carry: bool = True,
+    patience: int | None = None,
 ) -> tuple[Params, dict[str, list]]:
     """Train a character RNN on ``train_ids`` with the functions you pass; returns
     ``(params, history)``. ``params`` is not modified (each step returns new arrays).
@@ -236,8 +237,13 @@ def train_charmodel(
     ``carry=False`` starts every update from a zero state instead (the model then never sees
     context older than the chunk while training; validation still carries the state).
 
+    **Early stopping**: with ``patience=k``, training stops once k measurements in a row have
+    not improved on the best one, and the parameters of the best measurement are returned
+    (``history["best_step"]``, ``history["stopped_at"]``). A progress bar stopped that way ends
+    complete (green), not as an interrupted run.
+
     history: ``loss`` (nats, per update), ``grad_norm`` (before clipping), ``val_step``,
-    ``val_bits``.
+    ``val_bits``, ``best_step``, ``stopped_at`` (the last update run).
     """
     kind = _optimizer(step)
     forward, backward, loss = (
@@ -259,7 +265,7 @@ def train_charmodel(
         for k in {"adam": ("m", "v"), "momentum": ("velocity",), "sgd": ()}[kind]
     }
     params = dict(params)
-    history: dict[str, list] = {"loss": [], "grad_norm": [], "val_step": [], "val_bits": []}
+    history: dict = {"loss": [], "grad_norm": [], "val_step": [], "val_bits": []}
     h0 = np.zeros((N, params["W_hh"].shape[0]), dtype=dtype)
     bar = None
     if progress:
@@ -267,11 +273,20 @@ def train_charmodel(
 
         bar = tqdm(total=steps, desc="training", leave=False)
 
-    def evaluate(i: int) -> None:
+    best = {"bits": np.inf, "step": 0, "params": params, "waited": 0}
+
+    def evaluate(i: int) -> bool:
+        """Measure; True when early stopping says stop."""
+        bits = validation_bits(params, val, forward=forward)
         history["val_step"].append(i)
-        history["val_bits"].append(validation_bits(params, val, forward=forward))
+        history["val_bits"].append(bits)
+        if bits < best["bits"]:
+            best.update(bits=bits, step=i, params=params, waited=0)
+        else:
+            best["waited"] += 1
         if on_eval is not None:
             on_eval(i, params, history)
+        return patience is not None and best["waited"] >= patience
 
     try:
         for i in range(steps):
@@ -296,9 +311,17 @@ def train_charmodel(
             history["grad_norm"].append(float(norm))
             if bar is not None:
                 bar.update(1)
-            if (i + 1) % eval_every == 0 and i + 1 < steps:
-                evaluate(i + 1)
-        evaluate(steps)
+            if (i + 1) % eval_every == 0 and i + 1 < steps and evaluate(i + 1):
+                break
+        else:
+            evaluate(steps)
+        history["stopped_at"] = len(history["loss"])
+        history["best_step"] = best["step"]
+        if patience is not None:
+            params = best["params"]
+        if bar is not None and bar.n < bar.total:  # stopped early on purpose: a full bar
+            bar.total = bar.n
+            bar.refresh()
     finally:
         if bar is not None:
             bar.close()

@@ -9,7 +9,14 @@ import pytest
 
 from rnncourse.experiments.train_it_yourself import CONFIG, RESULTS
 from rnncourse.optim import adam_step, momentum_step, sgd_step, zeros_like
-from rnncourse.training import NotReady, bigram_bits, init_char_rnn, train_charmodel, train_step
+from rnncourse.training import (
+    NotReady,
+    bigram_bits,
+    init_char_rnn,
+    train_charmodel,
+    train_step,
+    validation_bits,
+)
 
 REPO = RESULTS.parents[1]
 
@@ -106,3 +113,37 @@ def test_lesson_10_quotes_the_committed_figure():
     mine = float(solved.split("your model: ")[1].split()[0])
     assert mine <= committed["unigram_bits"] - 1.0
     assert abs(mine - committed["final_bits"]) < 0.01
+
+
+def test_early_stopping_keeps_the_best_parameters_and_ends_the_bar_complete(monkeypatch):
+    rng = np.random.default_rng(4)
+    ids = _text(rng, L=6000)
+    p0 = init_char_rnn(7, 16, np.random.default_rng(3))
+    # a learning rate far too large: validation gets worse after the first measurements
+    bars = []
+
+    class Bar:
+        def __init__(self, total, **kw):
+            self.total, self.n, self.closed = total, 0, False
+            bars.append(self)
+
+        def update(self, k):
+            self.n += k
+
+        def refresh(self):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    import tqdm.auto
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    params, hist = train_charmodel(p0, ids[:5000], ids[5000:], steps=400, N=8, T=16, lr=0.5,
+                                   eval_every=20, patience=2, progress=True)  # fmt: skip
+    assert hist["stopped_at"] < 400
+    best = int(np.argmin(hist["val_bits"]))
+    assert hist["best_step"] == hist["val_step"][best]
+    assert len(hist["val_bits"]) - 1 - best == 2  # stopped after two measurements without gain
+    assert validation_bits(params, ids[5000:]) == pytest.approx(hist["val_bits"][best])
+    assert bars[0].closed and bars[0].n == bars[0].total == hist["stopped_at"]
