@@ -12,12 +12,14 @@ A *state* is a tuple of arrays, one per entry of ``state_names``: ``(h,)`` for t
 the GRU, ``(h, c)`` for the LSTM, each (N, size). Sizes: N batch, T steps, D input, H hidden,
 P projection (LSTM only; then h is (N, P) and c is (N, H)).
 
-    name                      "rnn", "lstm", "gru", "gru-cho"
+    name                      "rnn", "rnn-relu", "lstm", "gru", "gru-cho"
     state_names               ("h",) or ("h", "c")
     param_shapes(D, H, **o)   {parameter name: shape}, in the order ``init`` draws them
     init(D, H, rng, *, dtype, **o) -> params
                               PyTorch's initialisation (see below); options ``o``, listed
-                              in ``init_options``: the LSTM's ``P`` and ``forget_bias``
+                              in ``init_options``: the LSTM's ``P`` and ``forget_bias``,
+                              the RNNs' ``recurrent`` ("identity", "orthogonal") and
+                              ``recurrent_scale``
     zero_state(params, N)     the all-zero state
     state_size(params)        the size of h (what an output layer reads)
     forward(params, x, state) -> (h, cache)
@@ -63,10 +65,11 @@ the methods ``forward``, ``backward`` and ``step_backward`` normalise it first),
 ``TorchLayout`` if PyTorch has the layer, and a test in
 ``tests/test_cells.py`` (the registry tests are parametrised over ``CELLS``: chunked forward and
 backward equal one-shot, a numerical gradient check, the zero state, the init bounds).
-Variants that change the computation, not the parameters, are separate entries made by a
-factory, as ``_gru_cell(reset_after)`` makes "gru" and "gru-cho" (a ReLU RNN would be
-``_rnn_cell(nonlinearity="relu")``, registered as "rnn-relu", whose ``TorchLayout`` has
-``kwargs={"nonlinearity": "relu"}``; ``torch_interop`` checks a module's options against it). Initialisation options (``forget_bias``; later an orthogonal or
+Variants that change the computation, not the parameters, are separate entries, as
+``_gru_cell(reset_after)`` makes "gru" and "gru-cho", and "rnn-relu" is the RNN with relu
+(``rnncourse.rnn_relu``), whose ``TorchLayout`` has ``kwargs={"nonlinearity": "relu"}``;
+``torch_interop`` picks the entry whose options match a module's. "rnn" and "rnn-relu" have the
+same parameter names, so ``cell_of`` gives "rnn": pass the name where it matters. Initialisation options (``forget_bias``; later an orthogonal or
 identity ``W_hh``) are keyword options of ``init``. Layers built *from* cells (stacked,
 bidirectional, dropout between layers) compose ``forward``/``backward``: a layer's h is the
 next layer's x, ``dx`` is the gradient the layer below receives, and the state in and out
@@ -83,6 +86,7 @@ import numpy as np
 from rnncourse.gru import gru_backward, gru_forward, gru_step_backward, init_gru
 from rnncourse.lstm import init_lstm, lstm_backward, lstm_forward, lstm_step_backward, sigmoid
 from rnncourse.rnn import init_rnn, rnn_backward, rnn_forward, rnn_step_backward
+from rnncourse.rnn_relu import init_recurrent, rnn_relu_backward, rnn_relu_forward
 
 __all__ = ["CELLS", "Cell", "State", "TorchLayout", "cell_of", "get_cell"]
 
@@ -192,8 +196,23 @@ def _rnn_shapes(D: int, H: int) -> dict[str, tuple[int, ...]]:
     return {"W_xh": (H, D), "W_hh": (H, H), "b_h": (H,)}
 
 
-def _rnn_init(D: int, H: int, rng: np.random.Generator, *, dtype: type = np.float64) -> Params:
-    return dict(zip(_rnn_shapes(D, H), init_rnn(D, H, rng, dtype=dtype), strict=True))
+def _rnn_init(
+    D: int,
+    H: int,
+    rng: np.random.Generator,
+    *,
+    dtype: type = np.float64,
+    recurrent: str | None = None,
+    recurrent_scale: float = 1.0,
+) -> Params:
+    """PyTorch's draw; ``recurrent="identity"`` or ``"orthogonal"`` then replaces W_hh
+    (``recurrent_scale`` times I or Q), and the identity also zeroes b_h (Le et al., 2015)."""
+    p = dict(zip(_rnn_shapes(D, H), init_rnn(D, H, rng, dtype=dtype), strict=True))
+    if recurrent is not None:
+        p["W_hh"] = init_recurrent(p["W_hh"], recurrent, rng, recurrent_scale)
+        if recurrent == "identity":
+            p["b_h"] = np.zeros_like(p["b_h"])
+    return p
 
 
 def _rnn_forward(p, x, state) -> tuple[np.ndarray, None]:
@@ -211,6 +230,25 @@ def _rnn_backward(p, x, state, h, cache, dh, dstate=None):
 def _rnn_step_backward(p, x_t, state_prev, state_t, dstate_t):
     g = rnn_step_backward(dstate_t[0], x_t, state_prev[0], state_t[0], p["W_xh"], p["W_hh"])
     return g[0], (g[1],), {"W_xh": g[2], "W_hh": g[3], "b_h": g[4]}
+
+
+def _rnn_relu_forward(p, x, state) -> tuple[np.ndarray, None]:
+    return rnn_relu_forward(x, state[0], p["W_xh"], p["W_hh"], p["b_h"]), None
+
+
+def _rnn_relu_backward(p, x, state, h, cache, dh, dstate=None):
+    if dstate is not None:
+        dh = dh.copy()
+        dh[:, -1] += dstate[0]
+    dx, dh0, dW_xh, dW_hh, db_h = rnn_relu_backward(dh, x, state[0], h, p["W_xh"], p["W_hh"])
+    return dx, (dh0,), {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
+
+
+def _rnn_relu_step_backward(p, x_t, state_prev, state_t, dstate_t):
+    dx, dh0, dW_xh, dW_hh, db_h = rnn_relu_backward(
+        dstate_t[0][:, None], x_t[:, None], state_prev[0], state_t[0][:, None], p["W_xh"], p["W_hh"]
+    )
+    return dx[:, 0], (dh0,), {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
 
 
 # --- LSTM -----------------------------------------------------------------------------------
@@ -338,6 +376,21 @@ CELLS: dict[str, Cell] = {
         state_size=lambda p: p["W_hh"].shape[0],
         memory_size=lambda p: p["W_hh"].shape[0],
         torch=TorchLayout("RNN", 1, "W_xh", "W_hh", bias="b_h", kwargs={"nonlinearity": "tanh"}),
+        init_options=("recurrent", "recurrent_scale"),
+    ),
+    # the same parameters, relu instead of tanh (torch.nn.RNN(nonlinearity="relu"))
+    "rnn-relu": Cell(
+        name="rnn-relu",
+        state_names=("h",),
+        param_shapes=_rnn_shapes,
+        init=_rnn_init,
+        run_forward=_rnn_relu_forward,
+        run_backward=_rnn_relu_backward,
+        run_step_backward=_rnn_relu_step_backward,
+        state_size=lambda p: p["W_hh"].shape[0],
+        memory_size=lambda p: p["W_hh"].shape[0],
+        torch=TorchLayout("RNN", 1, "W_xh", "W_hh", bias="b_h", kwargs={"nonlinearity": "relu"}),
+        init_options=("recurrent", "recurrent_scale"),
     ),
     "lstm": Cell(
         name="lstm",
@@ -367,7 +420,7 @@ def get_cell(name: str) -> Cell:
     >>> get_cell("lstmm")
     Traceback (most recent call last):
     ...
-    ValueError: unknown cell 'lstmm'; choose one of ['gru', 'gru-cho', 'lstm', 'rnn']
+    ValueError: unknown cell 'lstmm'; choose one of ['gru', 'gru-cho', 'lstm', 'rnn', 'rnn-relu']
     """
     try:
         return CELLS[name]
@@ -378,8 +431,8 @@ def get_cell(name: str) -> Cell:
 def cell_of(params: Mapping[str, np.ndarray]) -> Cell:
     """The cell whose parameters these are, told by their names (the one place that does).
 
-    "gru" and "gru-cho" have the same parameters: this gives "gru"; pass the name where it
-    matters.
+    "gru" and "gru-cho" have the same parameters: this gives "gru"; "rnn" and "rnn-relu"
+    too: this gives "rnn". Pass the name where it matters.
 
     >>> cell_of({"W_ih": 0, "W_hh": 0, "b": 0, "W_hy": 0}).name
     'lstm'

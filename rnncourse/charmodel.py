@@ -54,7 +54,9 @@ __all__ = [
     "load_pretrained",
     "next_char_probs",
     "sample",
+    "sample_with_temperature",
     "save_pretrained",
+    "temperature_probs",
 ]
 
 Params = dict[str, np.ndarray]
@@ -189,6 +191,48 @@ def next_char_probs(logits: np.ndarray, temperature: float) -> np.ndarray:
     z -= z.max()
     e = np.exp(z)
     return e / e.sum()
+
+
+def temperature_probs(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """The sampling distribution at a temperature, over the last axis::
+
+        p = softmax(logits / temperature)      # logits (..., K) -> p (..., K)
+
+    Dividing by a temperature below 1 sharpens the distribution (towards the most likely
+    character, argmax as temperature -> 0); above 1 it flattens it (towards uniform). Stable
+    for large logits (each row's maximum is subtracted before exp).
+
+    >>> temperature_probs(np.log(np.array([0.2, 0.8])), 0.5).round(3)   # 0.2**2 : 0.8**2
+    array([0.059, 0.941])
+    >>> temperature_probs(np.array([[1000.0, 990.0], [0.0, 0.0]]), 2.0).round(4)  # no overflow
+    array([[0.9933, 0.0067],
+           [0.5   , 0.5   ]])
+    """
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    z = np.asarray(logits) / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def sample_with_temperature(
+    logits: np.ndarray, temperature: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw one index per row of ``logits`` (..., K) from ``softmax(logits / temperature)``.
+
+    Returns an int array of shape ``logits.shape[:-1]``. Sampling by inverse CDF: one uniform
+    number u per row, the index is the first i whose cumulative probability exceeds u.
+
+    >>> rng = np.random.default_rng(0)
+    >>> draws = sample_with_temperature(np.log(np.array([[0.2, 0.8]] * 4000)), 1.0, rng)
+    >>> draws.shape, f"{draws.mean():.2f}"     # the fraction of 1s, about 0.8
+    ((4000,), '0.79')
+    """
+    p = temperature_probs(np.asarray(logits, dtype=np.float64), temperature)  # (..., K)
+    cdf = np.cumsum(p, axis=-1)
+    u = rng.random(size=(*p.shape[:-1], 1)) * cdf[..., -1:]
+    return np.minimum((cdf <= u).sum(axis=-1), p.shape[-1] - 1)
 
 
 def sample(

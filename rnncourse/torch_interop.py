@@ -53,10 +53,10 @@ it is not part of the function, and ``from_torch`` ignores it.
     out, (h_n,), cache = deep_forward("gru", p, x, h0)   # h0: (4, N, H), as torch's h_0
     gru2 = to_torch(p, batch_first=True)   # num_layers=2, bidirectional=True
 
-Supported: tanh RNN, LSTM with or without ``proj_size``, GRU, any number of layers, one or two
-directions; ``bias=False`` loads (as zero biases). Not supported, with a clear error:
-``nonlinearity="relu"`` (the package's RNN is tanh), and ``nn.RNNCell/LSTMCell/GRUCell``
-(other key names).
+Supported: tanh RNN ("rnn"), ReLU RNN ("rnn-relu", ``nonlinearity="relu"``), LSTM with or
+without ``proj_size``, GRU, any number of layers, one or two directions; ``bias=False`` loads
+(as zero biases). A state dict does not record the nonlinearity: pass ``cell="rnn-relu"``. Not
+supported, with a clear error: ``nn.RNNCell/LSTMCell/GRUCell`` (other key names).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ __all__ = ["from_torch", "to_state_dict", "to_torch"]
 # every cell of the registry that PyTorch has, and its layout (rnncourse.cells.TorchLayout)
 _LAYOUTS: dict[str, TorchLayout] = {n: c.torch for n, c in CELLS.items() if c.torch is not None}
 CELL_KINDS = {n: t.blocks for n, t in _LAYOUTS.items()}  # blocks stacked in W_ih
-_TORCH_CLASSES = {t.module: n for n, t in _LAYOUTS.items()}
+_TORCH_CLASSES = {t.module: n for n, t in _LAYOUTS.items()}  # a module's first (default) cell
 _KNOWN = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0"}
 
 
@@ -91,7 +91,7 @@ def _check_module(module: object) -> str:
             f"expected a torch.nn.RNN, LSTM or GRU (or its state_dict()), got {name}"
             + ("; the *Cell classes are not supported" if name.endswith("Cell") else "")
         )
-    cell = _TORCH_CLASSES[name]
+    cell = _cell_for_options(module)
     for option, value in _LAYOUTS[cell].kwargs.items():
         if getattr(module, option, value) != value:
             raise ValueError(
@@ -99,6 +99,18 @@ def _check_module(module: object) -> str:
                 f"{option}={getattr(module, option)!r}"
             )
     return cell
+
+
+def _cell_for_options(module: object) -> str:
+    """The registry's cell for a module: of the cells with its class, the one whose options
+    (``TorchLayout.kwargs``, e.g. ``nonlinearity``) the module has; else the class's first."""
+    name = type(module).__name__
+    for cell, layout in _LAYOUTS.items():
+        if layout.module == name and all(
+            getattr(module, k, v) == v for k, v in layout.kwargs.items()
+        ):
+            return cell
+    return _TORCH_CLASSES[name]
 
 
 def from_torch(
@@ -252,6 +264,7 @@ def to_torch(params: Mapping[str, np.ndarray], cell: str | None = None, **kwargs
     cls = getattr(torch.nn, layout.module)
     if "weight_hr_l0" in sd:
         kwargs.setdefault("proj_size", sd["weight_hr_l0"].shape[0])
+    kwargs = {**layout.kwargs, **kwargs}  # e.g. nonlinearity="relu" for "rnn-relu"
     module = cls(W_ih.shape[1], H, dtype=W_hh.dtype, **kwargs)
     module.load_state_dict(sd)
     return module

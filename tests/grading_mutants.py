@@ -2055,3 +2055,268 @@ def _(params, x, target, k, h0):
         loss += part
         grads = {n: grads[n] + g[n] for n in grads}
     return loss, grads
+
+
+# ---------------------------------------------------------------- optimiser steps (lesson 10)
+@mutant("sgd_step", "plus instead of minus", "moved uphill")
+def _(params, grads, lr):
+    out = {}
+    for name in params:
+        out[name] = params[name] + lr * grads[name]
+    return out
+
+
+@mutant("sgd_step", "updates in place", "modified its input `params[")
+def _(params, grads, lr):
+    for name, p in params.items():
+        p -= lr * grads[name]
+    return params
+
+
+@mutant("sgd_step", "returns the update, not the parameters", "not the new parameters")
+def _(params, grads, lr):
+    return {name: -lr * g for name, g in grads.items()}
+
+
+@mutant("sgd_step", "learning rate left out", "multiply it by the learning rate")
+def _(params, grads, lr):
+    return {name: params[name] - grads[name] for name in params}
+
+
+@correct("sgd_step", "np.subtract in a loop")
+def _(params, grads, lr):
+    new = {}
+    for name, p in params.items():
+        new[name] = np.subtract(p, np.multiply(lr, grads[name]))
+    return new
+
+
+@mutant("momentum_step", "exponential moving average", "running sum")
+def _(params, grads, velocity, lr, mu):
+    v = {k: mu * velocity[k] + (1 - mu) * grads[k] for k in params}
+    return {k: params[k] - lr * v[k] for k in params}, v
+
+
+@mutant("momentum_step", "parameters step with the velocity from before", "update v first")
+def _(params, grads, velocity, lr, mu):
+    new_p = {k: params[k] - lr * velocity[k] for k in params}
+    new_v = {k: mu * velocity[k] + grads[k] for k in params}
+    return new_p, new_v
+
+
+@mutant("momentum_step", "Sutskever's form", "not the one graded here")
+def _(params, grads, velocity, lr, mu):
+    new_v = {k: mu * velocity[k] - lr * grads[k] for k in params}
+    return {k: params[k] + new_v[k] for k in params}, new_v
+
+
+@mutant("momentum_step", "velocity updated in place", "modified its input `velocity[")
+def _(params, grads, velocity, lr, mu):
+    for k in velocity:
+        velocity[k] *= mu
+        velocity[k] += grads[k]
+    return {k: params[k] - lr * velocity[k] for k in params}, velocity
+
+
+@correct("momentum_step", "one loop, two dicts")
+def _(params, grads, velocity, lr, mu):
+    p2, v2 = {}, {}
+    for key in params:
+        v2[key] = grads[key] + mu * velocity[key]
+        p2[key] = params[key] - v2[key] * lr
+    return p2, v2
+
+
+def _adam(
+    params, grads, m, v, t, lr, beta1, beta2, eps, *, correct=True, eps_inside=False, tt=None
+):
+    tt = t if tt is None else tt
+    P, M, Vv = {}, {}, {}
+    for k in params:
+        M[k] = beta1 * m[k] + (1 - beta1) * grads[k]
+        Vv[k] = beta2 * v[k] + (1 - beta2) * grads[k] ** 2
+        mh = M[k] / (1 - beta1**tt) if correct else M[k]
+        vh = Vv[k] / (1 - beta2**tt) if correct else Vv[k]
+        P[k] = params[k] - lr * mh / (np.sqrt(vh + eps) if eps_inside else np.sqrt(vh) + eps)
+    return P, M, Vv
+
+
+@mutant("adam_step", "no bias correction (learner-style)", "without bias correction")
+def _(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _adam(params, grads, m, v, t, lr, beta1, beta2, eps, correct=False)
+
+
+@mutant("adam_step", "eps under the root (learner-style)", "eps is inside the square root")
+def _(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _adam(params, grads, m, v, t, lr, beta1, beta2, eps, eps_inside=True)
+
+
+@mutant("adam_step", "t counted from zero (learner-style)", "t - 1")
+def _(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _adam(params, grads, m, v, t, lr, beta1, beta2, eps, tt=t - 1)
+
+
+@mutant("adam_step", "returns the bias-corrected moments", "only m is wrong")
+def _(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    P, M, Vv = _adam(params, grads, m, v, t, lr, beta1, beta2, eps)
+    return P, {k: a / (1 - beta1**t) for k, a in M.items()}, Vv
+
+
+@mutant("adam_step", "moments updated in place", "modified its input `m[")
+def _(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    for k in params:
+        m[k] *= beta1
+        m[k] += (1 - beta1) * grads[k]
+        v[k] *= beta2
+        v[k] += (1 - beta2) * grads[k] ** 2
+    P = {
+        k: params[k] - lr * (m[k] / (1 - beta1**t)) / (np.sqrt(v[k] / (1 - beta2**t)) + eps)
+        for k in params
+    }
+    return P, m, v
+
+
+@correct("adam_step", "step size folded into lr_t (Kingma & Ba's efficient form, eps scaled)")
+def _(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    P, M, Vv = {}, {}, {}
+    c2 = np.sqrt(1 - beta2**t)
+    lr_t = lr * c2 / (1 - beta1**t)
+    for k in params:
+        M[k] = beta1 * m[k] + (1 - beta1) * grads[k]
+        Vv[k] = beta2 * v[k] + (1 - beta2) * np.square(grads[k])
+        # sqrt(v_hat) + eps == (sqrt(v) + eps * c2) / c2
+        P[k] = params[k] - lr_t * M[k] / (np.sqrt(Vv[k]) + eps * c2)
+    return P, M, Vv
+
+
+# ---------------------------------------------------------------- train_step (lesson 10)
+def _ts_forward(x, h0, W_xh, W_hh, b_h):
+    hs, h = [], h0
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ W_xh.T + h @ W_hh.T + b_h)
+        hs.append(h)
+    return np.stack(hs, axis=1)
+
+
+def _ts_grads(params, x, targets, h0):
+    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in ("W_xh", "W_hh", "b_h", "W_hy", "b_y"))
+    h = _ts_forward(x, h0, W_xh, W_hh, b_h)
+    y = h @ W_hy.T + b_y
+    z = y - y.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    onehot = np.eye(y.shape[-1])[targets]
+    M = targets.size
+    loss = -np.sum(onehot * logp) / M
+    dy = (np.exp(logp) - onehot) / M
+    dW_hy = np.einsum("ntk,nth->kh", dy, h)
+    db_y = dy.sum(axis=(0, 1))
+    dh = dy @ W_hy
+    dW_xh, dW_hh, db_h = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros_like(b_h)
+    dnext = np.zeros_like(h0)
+    for t in reversed(range(x.shape[1])):
+        h_prev = h[:, t - 1] if t > 0 else h0
+        da = (dh[:, t] + dnext) * (1 - h[:, t] ** 2)
+        dW_xh += da.T @ x[:, t]
+        dW_hh += da.T @ h_prev
+        db_h += da.sum(axis=0)
+        dnext = da @ W_hh
+    return loss, {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h, "W_hy": dW_hy, "b_y": db_y}, h
+
+
+def _ts_adam(params, grads, m, v, t, lr):
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    M = {k: b1 * m[k] + (1 - b1) * grads[k] for k in params}
+    V = {k: b2 * v[k] + (1 - b2) * grads[k] ** 2 for k in params}
+    P = {
+        k: params[k] - lr * (M[k] / (1 - b1**t)) / (np.sqrt(V[k] / (1 - b2**t)) + eps)
+        for k in params
+    }
+    return P, M, V
+
+
+def _ts_clip(grads, max_norm):
+    total = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+    s = min(1.0, max_norm / (total + 1e-6))
+    return {k: g * s for k, g in grads.items()}
+
+
+@mutant("train_step", "forgot to clip", "were not clipped")
+def _(params, m, v, t, x, targets, h0, lr, max_norm):
+    loss, grads, h = _ts_grads(params, x, targets, h0)
+    P, M, V = _ts_adam(params, grads, m, v, t, lr)
+    return P, M, V, loss, h[:, -1]
+
+
+@mutant("train_step", "returns the first state", "h[:, -1]")
+def _(params, m, v, t, x, targets, h0, lr, max_norm):
+    loss, grads, h = _ts_grads(params, x, targets, h0)
+    P, M, V = _ts_adam(params, _ts_clip(grads, max_norm), m, v, t, lr)
+    return P, M, V, loss, h[:, 0]
+
+
+@mutant("train_step", "output layer frozen", "W_hy and b_y did not learn")
+def _(params, m, v, t, x, targets, h0, lr, max_norm):
+    loss, grads, h = _ts_grads(params, x, targets, h0)
+    grads["W_hy"] = np.zeros_like(grads["W_hy"])
+    grads["b_y"] = np.zeros_like(grads["b_y"])
+    P, M, V = _ts_adam(params, _ts_clip(grads, max_norm), m, v, t, lr)
+    return P, M, V, loss, h[:, -1]
+
+
+@mutant("train_step", "starts from zeros", "start from h0")
+def _(params, m, v, t, x, targets, h0, lr, max_norm):
+    loss, grads, h = _ts_grads(params, x, targets, np.zeros_like(h0))
+    P, M, V = _ts_adam(params, _ts_clip(grads, max_norm), m, v, t, lr)
+    return P, M, V, loss, h[:, -1]
+
+
+@mutant("train_step", "plain SGD", "plain gradient step")
+def _(params, m, v, t, x, targets, h0, lr, max_norm):
+    loss, grads, h = _ts_grads(params, x, targets, h0)
+    g = _ts_clip(grads, max_norm)
+    return {k: params[k] - lr * g[k] for k in params}, m, v, loss, h[:, -1]
+
+
+@correct("train_step", "loops written out, einsum for the output layer")
+def _(params, m, v, t, x, targets, h0, lr, max_norm):
+    loss, grads, h = _ts_grads(params, x, targets, h0)
+    P, M, V = _ts_adam(params, _ts_clip(grads, max_norm), m, v, t, lr)
+    return P, M, V, float(loss), h[:, -1].copy()
+
+
+# ---------------------------------------------------------------- temperature_probs (lesson 10)
+@mutant(
+    "temperature_probs", "multiplies by the temperature", "divide, softmax(logits / temperature)"
+)
+def _(logits, temperature):
+    z = logits * temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+
+@mutant("temperature_probs", "scores normalised as if they were probabilities", "their softmax")
+def _(logits, temperature):
+    z = logits / temperature
+    w = z - z.min(axis=-1, keepdims=True)
+    return w / w.sum(axis=-1, keepdims=True)
+
+
+@mutant("temperature_probs", "no max subtracted", "np.exp overflows")
+def _(logits, temperature):
+    e = np.exp(logits / temperature)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@mutant("temperature_probs", "sums over the first axis", "along the last axis")
+def _(logits, temperature):
+    z = logits / temperature
+    z = z - z.max(axis=0, keepdims=True)
+    return np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
+
+
+@correct("temperature_probs", "via log-sum-exp")
+def _(logits, temperature):
+    z = logits / temperature
+    top = np.max(z, axis=-1, keepdims=True)
+    lse = top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True))
+    return np.exp(z - lse)

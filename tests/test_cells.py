@@ -22,7 +22,7 @@ def setup(name, kw, seed=0):
 
 
 def test_every_cell_is_registered_under_its_name():
-    assert sorted(CELLS) == ["gru", "gru-cho", "lstm", "rnn"]
+    assert sorted(CELLS) == ["gru", "gru-cho", "lstm", "rnn", "rnn-relu"]
     for name, cell in CELLS.items():
         assert cell.name == name and get_cell(name) is cell
     with pytest.raises(ValueError, match="unknown cell 'lstmm'"):
@@ -41,7 +41,7 @@ def test_parameter_names_shapes_and_zero_state(name, kw):
         assert state[1].shape == (5, H)
     assert cell.state_size(p) == kw.get("P", H)
     assert cell.zero_state(p, 2, np.float32)[0].dtype == np.float32
-    assert cell_of(p).name == ("gru" if name == "gru-cho" else name)
+    assert cell_of(p).name == {"gru-cho": "gru", "rnn-relu": "rnn"}.get(name, name)
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=IDS)

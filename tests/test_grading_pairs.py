@@ -25,8 +25,8 @@ PAIRS = [
 def _outputs(fn, args) -> list[np.ndarray]:
     out = fn(*[copy_value(a) for a in args])
     out = out if isinstance(out, tuple) else (out,)
-    flat = []  # a dict output (a gradient per parameter) as its arrays, in key order
-    for o in out:
+    flat = []
+    for o in out:  # a dict output (new parameters, optimiser state): its arrays by key
         flat += [o[k] for k in sorted(o)] if isinstance(o, dict) else [o]
     return [np.asarray(o, dtype=np.float64) for o in flat]
 

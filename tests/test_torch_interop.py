@@ -129,7 +129,6 @@ def test_module_without_bias_loads_as_zero_biases(torch):
 @pytest.mark.parametrize(
     "make,match",
     [
-        (lambda t: t.nn.RNN(D, H, nonlinearity="relu"), "tanh"),
         (lambda t: t.nn.LSTMCell(D, H), "Cell classes are not supported"),
         (lambda t: t.nn.Linear(D, H), r"expected a torch\.nn\.RNN, LSTM or GRU"),
     ],

@@ -54,6 +54,7 @@ PACKAGE = "rnncourse"
 # (rnncourse.models is not here: its training loop imports tqdm for the progress bar.)
 MATHS_MODULES: tuple[str, ...] = (
     "rnncourse.rnn",
+    "rnncourse.rnn_relu",
     "rnncourse.lstm",
     "rnncourse.gru",
     "rnncourse.layers",
@@ -72,7 +73,7 @@ MATHS_MODULES: tuple[str, ...] = (
 
 # Only these modules may tell the cells apart by name: the registry that knows each cell.
 REGISTRY_MODULES: tuple[str, ...] = ("rnncourse.cells",)
-CELL_NAMES: frozenset[str] = frozenset({"rnn", "lstm", "gru", "gru-cho"})
+CELL_NAMES: frozenset[str] = frozenset({"rnn", "rnn-relu", "lstm", "gru", "gru-cho"})
 
 # What must be defined once, by the function names it goes by.
 DEFINED_ONCE: dict[str, frozenset[str]] = {

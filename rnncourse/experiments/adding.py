@@ -112,8 +112,11 @@ def _cell_kw(cell: str, config: AddingConfig) -> dict:
     return {}
 
 
-def initial_params(cell: str, seed: int, config: AddingConfig | None = None) -> dict:
-    """The untrained model a run with this cell and seed starts from.
+def initial_params(
+    cell: str, seed: int, config: AddingConfig | None = None, init_options: dict | None = None
+) -> dict:
+    """The untrained model a run with this cell and seed starts from; ``init_options`` go to
+    the cell's ``init`` too (e.g. ``{"recurrent": "identity"}``, lesson 10's initialisations).
 
     >>> p = initial_params("lstm", 0, AddingConfig(H=4))
     >>> p["W_ih"].shape, p["b"][4:8].tolist()   # forget-gate bias 1
@@ -129,6 +132,7 @@ def initial_params(cell: str, seed: int, config: AddingConfig | None = None) -> 
         rng=np.random.default_rng(init_ss),
         dtype=np.dtype(config.dtype).type,
         **_cell_kw(cell, config),
+        **(init_options or {}),
     )
 
 
@@ -181,6 +185,7 @@ def run_adding(
     config: AddingConfig | None = None,
     *,
     progress: object = None,
+    init_options: dict | None = None,
 ) -> AddingRun:
     """Train one model on the adding problem and record its learning curve.
 
@@ -194,6 +199,7 @@ def run_adding(
             a tqdm bar's total shrinks by the iterations not run (`end_progress_early`), so the
             bar ends full, not short (a notebook bar that ends short turns red, tqdm's sign of
             an error).
+        init_options: extra options of the cell's ``init`` (``initial_params``).
 
     Returns:
         an ``AddingRun``; the test MSE is measured at iteration 0 and every ``eval_every``.
@@ -209,7 +215,7 @@ def run_adding(
     train_rng = np.random.default_rng(train_ss)
     x_test, y_test = held_out_batch(T, seed, config)
 
-    params = initial_params(cell, seed, config)
+    params = initial_params(cell, seed, config, init_options)
     run = AddingRun(
         cell=cell, T=T, seed=seed, n_params=int(sum(p.size for p in params.values())), params=params
     )
