@@ -48,6 +48,7 @@ __all__ = [
     "frames",
     "hann_window",
     "hz_to_mel",
+    "log_mel",
     "log_mel_spectrogram",
     "mel_filterbank",
     "mel_to_hz",
@@ -83,11 +84,13 @@ def frames(x: np.ndarray, frame_length: int = FRAME_LENGTH, hop: int = HOP) -> n
            [2., 3., 4., 5.],
            [4., 5., 6., 0.]])
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D signal, got shape {x.shape}")
     n = num_frames(len(x), frame_length, hop)
-    padded = np.zeros((n - 1) * hop + frame_length)
+    padded = np.zeros((n - 1) * hop + frame_length, dtype=x.dtype)
     padded[: len(x)] = x
     idx = np.arange(n)[:, None] * hop + np.arange(frame_length)[None, :]
     return padded[idx]
@@ -131,6 +134,22 @@ def mel_filterbank(
     return np.maximum(0.0, np.minimum(rising, falling))
 
 
+def log_mel(
+    x: np.ndarray, fbank: np.ndarray, frame_length: int = FRAME_LENGTH, hop: int = HOP
+) -> np.ndarray:
+    """log(max(mel energies, 1e-6)) of the frames of x (S,) through a filterbank (M, F): (T, M).
+
+    The FFT is zero-padded to ``n_fft = 2 * (F - 1)``. Computed in x's precision (float32
+    stays float32). This is the exercise ``log_mel`` of lesson 11.
+    """
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    n_fft = 2 * (fbank.shape[1] - 1)
+    windowed = frames(x.astype(dtype), frame_length, hop) * hann_window(frame_length).astype(dtype)
+    mel = power_spectrum(windowed, n_fft) @ fbank.astype(dtype).T
+    return np.log(np.maximum(mel, dtype.type(LOG_FLOOR)))
+
+
 def log_mel_spectrogram(
     x: np.ndarray,
     sample_rate: int = SAMPLE_RATE,
@@ -142,8 +161,11 @@ def log_mel_spectrogram(
     floor: float = LOG_FLOOR,
 ) -> np.ndarray:
     """log(mel energies) of a signal in [-1, 1]: (frames, n_mels), time along the first axis."""
+    fbank = mel_filterbank(n_mels, n_fft, sample_rate)
+    if floor == LOG_FLOOR:
+        return log_mel(np.asarray(x, dtype=np.float64), fbank, frame_length, hop)
     power = power_spectrum(frames(x, frame_length, hop) * hann_window(frame_length), n_fft)
-    return np.log(np.maximum(power @ mel_filterbank(n_mels, n_fft, sample_rate).T, floor))
+    return np.log(np.maximum(power @ fbank.T, floor))
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:

@@ -120,7 +120,12 @@ def _batches(lengths: np.ndarray, batch: int, rng: np.random.Generator) -> list[
 def init_speech(cfg: SpeechConfig, D: int, rng: np.random.Generator):
     dt = np.dtype(cfg.dtype).type
     rnn = init_deep(
-        cfg.cell, D, cfg.H, rng, num_layers=cfg.num_layers, bidirectional=cfg.bidirectional,
+        cfg.cell,
+        D,
+        cfg.H,
+        rng,
+        num_layers=cfg.num_layers,
+        bidirectional=cfg.bidirectional,
         dtype=dt,
     )
     W_hy, b_y = init_output((2 if cfg.bidirectional else 1) * cfg.H, 10, rng, dtype=dt)
@@ -283,8 +288,12 @@ def choose_templates(data: SpokenDigits, train: np.ndarray, per_class_speaker: i
 
 
 def evaluate(
-    data: SpokenDigits, train: np.ndarray, test: np.ndarray, cfg: SpeechConfig,
-    templates_per: int = 5, bag_iters: int = 500,
+    data: SpokenDigits,
+    train: np.ndarray,
+    test: np.ndarray,
+    cfg: SpeechConfig,
+    templates_per: int = 5,
+    bag_iters: int = 500,
 ) -> dict:
     """Every recogniser on one split: accuracies, the RNN's curve and confusion matrix."""
     norm = normaliser([data.features[i] for i in train])

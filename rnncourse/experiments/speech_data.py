@@ -180,8 +180,10 @@ def main(argv: list[str] | None = None) -> None:
     arrays = build(args.recordings)
     digest = write_npz(args.out, arrays)
     size = args.out.stat().st_size
-    print(f"{args.out}: {len(arrays['lengths'])} recordings, {len(arrays['codes'])} frames, "
-          f"{len(arrays['clip_lengths'])} clips, {size} bytes, sha256 {digest}")
+    print(
+        f"{args.out}: {len(arrays['lengths'])} recordings, {len(arrays['codes'])} frames, "
+        f"{len(arrays['clip_lengths'])} clips, {size} bytes, sha256 {digest}"
+    )
 
 
 if __name__ == "__main__":
