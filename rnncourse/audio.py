@@ -214,6 +214,6 @@ def resample_linear(x: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.n
     if k > 1:
         n = len(x) // k * k
         x, rate = x[:n].reshape(-1, k).mean(axis=1), rate / k
-    n_out = int(round(len(x) * target / rate))
+    n_out = round(len(x) * target / rate)
     t = np.arange(n_out) * rate / target
     return np.interp(t, np.arange(len(x)), x)

@@ -299,7 +299,7 @@ def evaluate(
     norm = normaliser([data.features[i] for i in train])
     F = _norm(data.features, norm)
     y = data.digit
-    row: dict = {"n_train": int(len(train)), "n_test": int(len(test))}
+    row: dict = {"n_train": len(train), "n_test": len(test)}
     t0 = time.perf_counter()
     params, curve = train_speech(cfg, [F[i] for i in train], y[train])
     pred = predict_speech(params, cfg, [F[i] for i in test])
@@ -315,7 +315,7 @@ def evaluate(
     t0 = time.perf_counter()
     dpred = dtw_classify([F[i] for i in test], [F[i] for i in tmpl], y[tmpl])
     row["dtw"] = float(np.mean(dpred == y[test]))
-    row["dtw_templates"] = int(len(tmpl))
+    row["dtw_templates"] = len(tmpl)
     row["dtw_seconds"] = round(time.perf_counter() - t0, 1)
     return row
 
