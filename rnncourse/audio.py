@@ -193,8 +193,9 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
 
 
 def write_wav(path: str | Path, x: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
-    """Write a mono 16-bit WAV from samples in [-1, 1] (clipped)."""
-    q = np.round(np.clip(np.asarray(x, dtype=np.float64), -1.0, 1.0) * 32767.0)
+    """Write a mono 16-bit WAV from samples in [-1, 1): ``round(x * 32768)``, clipped to the
+    16-bit range, the inverse of ``read_wav``."""
+    q = np.clip(np.round(np.asarray(x, dtype=np.float64) * 32768.0), -32768, 32767)
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)

@@ -42,6 +42,7 @@ from rnncourse.optim import Adam, clip_grad_norm
 __all__ = [
     "RESULTS_FILE",
     "SpeechConfig",
+    "pad_batch",
     "bag_of_frames",
     "choose_templates",
     "count_params",
@@ -50,8 +51,11 @@ __all__ = [
     "dtw_classify",
     "dtw_distances",
     "heldout_split",
+    "load_speech_results",
     "normaliser",
+    "normalised",
     "predict_speech",
+    "speech_loss",
     "test_split",
     "train_bag",
     "train_speech",
@@ -92,6 +96,16 @@ def normaliser(feats: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return allf.mean(axis=0), allf.std(axis=0) + 1e-6
 
 
+def normalised(data: SpokenDigits, train: np.ndarray) -> list[np.ndarray]:
+    """Every recording's frames normalised with the training recordings' per-band statistics."""
+    return _norm(data.features, normaliser([data.features[i] for i in train]))
+
+
+def load_speech_results(path: str | Path = RESULTS_FILE) -> dict:
+    """The committed runs (``results/speech.json``)."""
+    return json.loads(Path(path).read_text())
+
+
 def _norm(feats, norm, dtype=np.float64) -> list[np.ndarray]:
     mean, std = norm
     return [((f - mean) / std).astype(dtype) for f in feats]
@@ -105,6 +119,11 @@ def _pad(seqs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         x[n, : len(s)] = s
         mask[n, : len(s)] = 1
     return x, mask
+
+
+def pad_batch(seqs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Recordings (T_i, D) padded with zeros to (N, T, D), and the mask (N, T), 1 on real frames."""
+    return _pad(seqs)
 
 
 def _batches(lengths: np.ndarray, batch: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -139,6 +158,18 @@ def _logits(params, cfg, x, mask):
     return output_forward(pooled, **params["out"]), (out, cache, pooled, count)
 
 
+def speech_loss(params, cfg: SpeechConfig, x: np.ndarray, mask: np.ndarray, y: np.ndarray):
+    """Mean cross-entropy of a padded batch x (N, T, D) with mask (N, T) (1 on real frames) and
+    its gradients, keyed ``rnn/<name>`` and ``out/<name>``."""
+    dt = x.dtype.type
+    logits, (out, cache, pooled, count) = _logits(params, cfg, x, mask)
+    loss, dlogits = softmax_cross_entropy(logits, y)
+    dpooled, dW_hy, db_y = output_backward(dlogits, pooled, params["out"]["W_hy"])
+    dout = (dpooled / count)[:, None, :] * mask[:, :, None]
+    _, _, g = deep_backward(cfg.cell, params["rnn"], cache, dout.astype(dt))
+    return loss, {**{f"rnn/{k}": v for k, v in g.items()}, "out/W_hy": dW_hy, "out/b_y": db_y}
+
+
 def train_speech(cfg: SpeechConfig, feats: list[np.ndarray], labels: np.ndarray):
     """Train on (already normalised) recordings; returns (params, mean loss per epoch)."""
     rng = np.random.default_rng(cfg.seed)
@@ -151,12 +182,7 @@ def train_speech(cfg: SpeechConfig, feats: list[np.ndarray], labels: np.ndarray)
         losses = []
         for idx in _batches(lengths, cfg.batch, rng):
             x, mask = _pad([feats[i].astype(dt) for i in idx])
-            logits, (out, cache, pooled, count) = _logits(params, cfg, x, mask)
-            loss, dlogits = softmax_cross_entropy(logits, labels[idx])
-            dpooled, dW_hy, db_y = output_backward(dlogits, pooled, params["out"]["W_hy"])
-            dout = (dpooled / count)[:, None, :] * mask[:, :, None]
-            _, _, g = deep_backward(cfg.cell, params["rnn"], cache, dout.astype(dt))
-            grads = {**{f"rnn/{k}": v for k, v in g.items()}, "out/W_hy": dW_hy, "out/b_y": db_y}
+            loss, grads = speech_loss(params, cfg, x, mask, labels[idx])
             grads, _ = clip_grad_norm(grads, 1.0)
             flat = {f"rnn/{k}": v for k, v in params["rnn"].items()}
             flat.update({f"out/{k}": v for k, v in params["out"].items()})
@@ -166,17 +192,26 @@ def train_speech(cfg: SpeechConfig, feats: list[np.ndarray], labels: np.ndarray)
     return params, np.array(curve)
 
 
-def predict_speech(params, cfg: SpeechConfig, feats: list[np.ndarray], batch: int = 100):
-    """The predicted digit of each (normalised) recording."""
+def predict_speech(
+    params,
+    cfg: SpeechConfig,
+    feats: list[np.ndarray],
+    batch: int = 100,
+    return_scores: bool = False,
+):
+    """The predicted digit of each (normalised) recording (or, with ``return_scores``, the
+    10 scores of each, (N, 10))."""
     dt = np.dtype(cfg.dtype).type
     order = np.argsort([len(f) for f in feats], kind="stable")
     pred = np.zeros(len(feats), dtype=np.int64)
+    scores = np.zeros((len(feats), 10))
     for i in range(0, len(order), batch):
         idx = order[i : i + batch]
         x, mask = _pad([feats[j].astype(dt) for j in idx])
         logits, _ = _logits(params, cfg, x, mask)
         pred[idx] = np.argmax(logits, axis=1)
-    return pred
+        scores[idx] = logits
+    return scores if return_scores else pred
 
 
 def count_params(params) -> int:
