@@ -25,6 +25,7 @@ from rnncourse.audio import (
 )
 from rnncourse.experiments import speech_data
 from rnncourse.experiments.speech import (
+    LONG,
     RESULTS_FILE,
     SpeechConfig,
     bag_of_frames,
@@ -268,6 +269,8 @@ def test_committed_speech_results_are_complete_and_honest():
     r = load_speech_results(RESULTS_FILE)
     assert set(r["heldout"]) == set(speech_data.SPEAKERS)
     assert set(r["test_split"]) == {"uni1", "bi1", "bi2"}
+    assert all(list(v) == ["0", "1", "2"] for v in r["test_split_seeds"].values())
+    assert all(r["test_split_seeds"][k]["0"] == r["test_split"][k]["rnn"] for k in r["test_split"])
     for row in [*r["heldout"].values(), *r["test_split"].values()]:
         for k in ("dtw", "bag", "rnn"):
             assert 0.1 < row[k] <= 1.0
@@ -291,7 +294,14 @@ def test_the_lesson_prints_the_committed_speech_results():
         assert re.search(rf"^{name}\s+{vals}$", text, re.M), name
     t = r["test_split"]
     for key in ("uni1", "bi1", "bi2"):
-        assert re.search(rf"{t[key]['rnn_params']}\s+{t[key]['rnn']:.4f}\s", text), key
+        accs = list(r["test_split_seeds"][key].values())
+        cells = r"\s+".join(f"{a:.4f}" for a in accs)
+        line = rf"{t[key]['rnn_params']}\s+{cells}\s+{np.mean(accs):.4f}$"
+        assert re.search(line, text, re.M), key
+    # the lesson trains the committed bi1 run itself (same settings, same seed): same accuracy
+    assert LONG == SpeechConfig(H=32, num_layers=1, bidirectional=True, epochs=5)
+    assert f"{LONG.epochs} epochs of batches of {LONG.batch}" in text
+    assert f"\naccuracy {t['bi1']['rnn']:.4f}\n" in text
 
 
 def test_the_lesson_prints_the_live_recognisers_it_trains():

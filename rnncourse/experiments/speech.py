@@ -41,7 +41,10 @@ from rnncourse.losses import softmax_cross_entropy
 from rnncourse.optim import Adam, clip_grad_norm
 
 __all__ = [
+    "LONG",
     "RESULTS_FILE",
+    "SEEDS",
+    "VARIANTS",
     "SpeechConfig",
     "pad_batch",
     "bag_of_frames",
