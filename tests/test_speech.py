@@ -244,7 +244,9 @@ def test_speech_loss_gradients_match_numerical_ones(layers, bidirectional):
     for part, name in [("out", "W_hy"), ("out", "b_y"), ("rnn", next(iter(params["rnn"])))]:
         p = params[part][name]
         num = np.zeros_like(p)
-        for i in np.ndindex(p.shape):
+        picked = list(np.ndindex(p.shape))
+        picked = [picked[k] for k in rng.permutation(len(picked))[:8]]  # 8 entries of each
+        for i in picked:
             old = p[i]
             p[i] = old + 1e-6
             up, _ = speech_loss(params, cfg, x, mask, y)
@@ -252,7 +254,9 @@ def test_speech_loss_gradients_match_numerical_ones(layers, bidirectional):
             down, _ = speech_loss(params, cfg, x, mask, y)
             p[i] = old
             num[i] = (up - down) / 2e-6
-        np.testing.assert_allclose(grads[f"{part}/{name}"], num, rtol=1e-6, atol=1e-9)
+        got = grads[f"{part}/{name}"]
+        np.testing.assert_allclose([got[i] for i in picked], [num[i] for i in picked],
+                                   rtol=1e-6, atol=1e-9)  # fmt: skip
     # padding is ignored: extra padded frames change nothing
     x2 = np.concatenate([x, rng.normal(size=(3, 2, 2))], axis=1)
     mask2 = np.concatenate([mask, np.zeros((3, 2))], axis=1)
