@@ -49,6 +49,7 @@ __all__ = [
     "pad_batch",
     "bag_of_frames",
     "choose_templates",
+    "collect",
     "count_params",
     "evaluate",
     "confusion",
@@ -387,6 +388,26 @@ VARIANTS = {  # depth and direction, on the official split
 }
 
 
+def collect(done: list, speakers: tuple[str, ...], templates: int) -> dict:
+    """The JSON of ``results/speech.json`` from the finished jobs (kind, value, config, row)."""
+    tests = [(v[0], v[1], row) for kind, v, _, row in done if kind == "test"]
+    held = [(v, row) for kind, v, _, row in done if kind == "heldout"]
+    return {
+        "command": "nice -n 10 python -m rnncourse.experiments.speech --jobs 2 --out results/speech.json",
+        "machine": platform.processor() or platform.machine(),
+        "long_config": asdict(LONG),
+        "templates_per_digit_speaker": templates,
+        "speakers": list(speakers),
+        "variants": {name: asdict(cfg) for name, cfg in VARIANTS.items()},
+        "test_split": {name: row for name, seed, row in tests if seed == 0},
+        "test_split_seeds": {
+            name: {str(seed): row["rnn"] for n, seed, row in tests if n == name}
+            for name in VARIANTS
+        },
+        "heldout": {speakers[v]: row for v, row in held},
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Lesson 11's speech runs -> results/speech.json")
     ap.add_argument("--out", type=Path, default=RESULTS_FILE)
@@ -402,27 +423,7 @@ def main(argv: list[str] | None = None) -> None:
     jobs += [("heldout", s, asdict(LONG), args.templates, True) for s in range(6)]
     with ProcessPoolExecutor(max_workers=args.jobs) as ex:
         done = list(ex.map(_job, jobs))
-    data = load_spoken_digits()
-    out = {
-        "command": "nice -n 10 python -m rnncourse.experiments.speech --jobs 2 --out results/speech.json",
-        "machine": platform.processor() or platform.machine(),
-        "long_config": asdict(LONG),
-        "templates_per_digit_speaker": args.templates,
-        "speakers": list(data.speakers),
-        "test_split": {
-            name: row for kind, (name, seed), _, row in done if kind == "test" and seed == 0
-        },
-        "test_split_seeds": {
-            name: {
-                str(seed): row["rnn"]
-                for kind, (n, seed), _, row in done
-                if kind == "test" and n == name
-            }
-            for name in VARIANTS
-        },
-        "variants": {name: asdict(cfg) for name, cfg in VARIANTS.items()},
-        "heldout": {data.speakers[v]: row for kind, v, _, row in done if kind == "heldout"},
-    }
+    out = collect(done, load_spoken_digits().speakers, args.templates)
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {args.out}")
 
