@@ -29,7 +29,7 @@ Everything is numpy; ``read_wav`` uses the standard library's ``wave``.
     >>> S.shape                                    # (frames, mel bands)
     (49, 32)
     >>> int(np.argmax(S[10]))                      # the band that holds 440 Hz
-    6
+    7
 """
 
 from __future__ import annotations
