@@ -146,7 +146,8 @@ def log_mel(
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     n_fft = 2 * (fbank.shape[1] - 1)
     windowed = frames(x.astype(dtype), frame_length, hop) * hann_window(frame_length).astype(dtype)
-    mel = power_spectrum(windowed, n_fft) @ fbank.astype(dtype).T
+    power = power_spectrum(windowed, n_fft).astype(dtype, copy=False)  # numpy 1.x: float64
+    mel = power @ fbank.astype(dtype).T
     return np.log(np.maximum(mel, dtype.type(LOG_FLOOR)))
 
 
