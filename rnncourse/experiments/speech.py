@@ -56,6 +56,7 @@ __all__ = [
     "dtw_classify",
     "dtw_distances",
     "heldout_split",
+    "init_speech",
     "load_speech_results",
     "normaliser",
     "normalised",

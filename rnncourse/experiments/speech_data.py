@@ -12,8 +12,9 @@ is derived from it:
 - the audio of 30 recordings (3 per digit, index 0, three different speakers each), as 16-bit
   samples, to listen to and to compute a spectrogram from.
 
-Rebuild it from a folder of the recordings (byte for byte the same on the same numpy; the zip
-members carry a fixed date):
+Rebuild it from a folder of the recordings. The bytes depend only on the recordings: the zip
+members carry a fixed date and a fixed order (the same file came out under numpy 1.26.4 and
+2.4.6; a different zlib could compress differently, the arrays inside would not change):
 
     python -m rnncourse.experiments.speech_data /path/to/free-spoken-digit-dataset/recordings
 """
