@@ -2320,3 +2320,99 @@ def _(logits, temperature):
     top = np.max(z, axis=-1, keepdims=True)
     lse = top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True))
     return np.exp(z - lse)
+
+
+# ---------------------------------------------------------------- lesson 11, part 2: speech
+def _frames_of(x, L, hop):
+    T = 1 if len(x) <= L else 1 + int(np.ceil((len(x) - L) / hop))
+    padded = np.concatenate([x, np.zeros((T - 1) * hop + L - len(x), dtype=x.dtype)])
+    return np.array([padded[t * hop : t * hop + L] for t in range(T)])
+
+
+@mutant("log_mel", "no window", "not windowed")
+def _(x, fbank, frame_length, hop):
+    fr = _frames_of(x, frame_length, hop)
+    power = np.abs(np.fft.rfft(fr, n=2 * (fbank.shape[1] - 1))) ** 2
+    return np.log(np.maximum(power @ fbank.T, 1e-6))
+
+
+@mutant("log_mel", "np.hanning", "symmetric Hann window")
+def _(x, fbank, frame_length, hop):
+    fr = _frames_of(x, frame_length, hop) * np.hanning(frame_length)
+    power = np.abs(np.fft.rfft(fr, n=2 * (fbank.shape[1] - 1))) ** 2
+    return np.log(np.maximum(power @ fbank.T, 1e-6))
+
+
+@mutant("log_mel", "magnitude spectrum", "np.abs(...) ** 2")
+def _(x, fbank, frame_length, hop):
+    n = np.arange(frame_length)
+    fr = _frames_of(x, frame_length, hop) * (0.5 - 0.5 * np.cos(2 * np.pi * n / frame_length))
+    mag = np.abs(np.fft.rfft(fr, n=2 * (fbank.shape[1] - 1)))
+    return np.log(np.maximum(mag @ fbank.T, 1e-6))
+
+
+@mutant("log_mel", "base-10 log", "np.log10")
+def _(x, fbank, frame_length, hop):
+    n = np.arange(frame_length)
+    fr = _frames_of(x, frame_length, hop) * (0.5 - 0.5 * np.cos(2 * np.pi * n / frame_length))
+    power = np.abs(np.fft.rfft(fr, n=2 * (fbank.shape[1] - 1))) ** 2
+    return np.log10(np.maximum(power @ fbank.T, 1e-6))
+
+
+@mutant("log_mel", "log(energy + eps)", "the floor is a maximum")
+def _(x, fbank, frame_length, hop):
+    n = np.arange(frame_length)
+    fr = _frames_of(x, frame_length, hop) * (0.5 - 0.5 * np.cos(2 * np.pi * n / frame_length))
+    power = np.abs(np.fft.rfft(fr, n=2 * (fbank.shape[1] - 1))) ** 2
+    return np.log(power @ fbank.T + 1e-6)
+
+
+@mutant("log_mel", "no floor", "log(0) = -inf")
+def _(x, fbank, frame_length, hop):
+    n = np.arange(frame_length)
+    fr = _frames_of(x, frame_length, hop) * (0.5 - 0.5 * np.cos(2 * np.pi * n / frame_length))
+    power = np.abs(np.fft.rfft(fr, n=2 * (fbank.shape[1] - 1))) ** 2
+    with np.errstate(divide="ignore"):
+        return np.log(power @ fbank.T)
+
+
+@mutant("log_mel", "only whole frames", "keep a last frame that reaches past the end")
+def _(x, fbank, frame_length, hop):
+    starts = range(0, max(1, len(x) - frame_length + 1), hop)
+    fr = np.array(
+        [
+            np.pad(x[s : s + frame_length], (0, frame_length - len(x[s : s + frame_length])))
+            for s in starts
+        ]
+    )
+    n = np.arange(frame_length)
+    fr = fr * (0.5 - 0.5 * np.cos(2 * np.pi * n / frame_length))
+    power = np.abs(np.fft.rfft(fr, n=2 * (fbank.shape[1] - 1))) ** 2
+    return np.log(np.maximum(power @ fbank.T, 1e-6))
+
+
+@mutant("log_mel", "FFT not zero-padded (shape error)", "Zero-pad the FFT to n_fft")
+def _(x, fbank, frame_length, hop):
+    n = np.arange(frame_length)
+    fr = _frames_of(x, frame_length, hop) * (0.5 - 0.5 * np.cos(2 * np.pi * n / frame_length))
+    power = np.abs(np.fft.rfft(fr)) ** 2
+    return np.log(np.maximum(power @ fbank.T, 1e-6))
+
+
+@correct("log_mel", "one frame at a time, the DFT as a matrix product, float64 throughout")
+def _(x, fbank, frame_length, hop):
+    n_fft = 2 * (fbank.shape[1] - 1)
+    k = np.arange(n_fft // 2 + 1)[:, None]
+    t = np.arange(frame_length)[None, :]
+    dft = np.exp(-2j * np.pi * k * t / n_fft)  # (F, L): the FFT of a frame zero-padded to n_fft
+    window = np.sin(np.pi * np.arange(frame_length) / frame_length) ** 2  # = periodic Hann
+    rows, start = [], 0
+    while True:
+        frame = np.zeros(frame_length)
+        piece = np.asarray(x[start : start + frame_length], dtype=np.float64)
+        frame[: len(piece)] = piece
+        rows.append(np.log(np.maximum(fbank @ (np.abs(dft @ (frame * window)) ** 2), 1e-6)))
+        start += hop
+        if start - hop + frame_length >= len(x):
+            break
+    return np.array(rows)

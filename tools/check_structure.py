@@ -69,6 +69,7 @@ MATHS_MODULES: tuple[str, ...] = (
     "rnncourse.datasets",
     "rnncourse.initialization",
     "rnncourse.cells",
+    "rnncourse.audio",
 )
 
 # Only these modules may tell the cells apart by name: the registry that knows each cell.

@@ -64,7 +64,11 @@ LESSONS = {
     "07": Lesson(60, 30, "the gates one at a time; the gate inspector widget"),
     "08": Lesson(40, 20, "compare with the LSTM; Cho vs PyTorch variants"),
     "09": Lesson(60, 20, "pick one application to run live; the rest as reading"),
-    "11": Lesson(40, 20, "draw the stack and the two directions; derive the 3/4 bound together"),
+    "11": Lesson(
+        60,
+        30,
+        "draw the stack and the two directions; derive the 3/4 bound; listen, then the spectrogram",
+    ),
 }
 
 # Workshop plans: (lesson or "break"/"lunch"/"wrap-up", fraction of the suggested time kept, label).
