@@ -36,6 +36,14 @@ A model has attention when its dict holds ``att_v``.
     attention_backward(dcontext, dalpha, s, h_enc, mask, W_a, U_a, v_a)
                                                             -> (ds, dh_enc, dW_a, dU_a, dv_a)
     decoder_step(params, y_prev, s_prev, h_enc, x_mask)     -> (logits, s, alpha or None)
+    greedy_decode(params, x, x_mask, max_len)               -> (ids, logp, alphas)
+    beam_search(params, x, x_mask, beam_size, max_len, length_alpha)
+                                                            -> a list of Hypothesis per source
+    sequence_score(logp, length, length_alpha)              logp / length**length_alpha
+
+Decoding takes the model as its parameter dict (no callables): the decoder feeds itself its
+own previous token, starting from BOS; it never emits PAD or BOS; a hypothesis ends at EOS (its
+length counts the EOS) or after ``max_len`` tokens.
 
 Backward functions take the forward's inputs and recompute what they need (CONVENTIONS.md).
 """
@@ -43,6 +51,7 @@ Backward functions take the forward's inputs and recompute what they need (CONVE
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,16 +61,20 @@ from rnncourse.losses import log_softmax, softmax
 from rnncourse.tasks.symbols import one_hot
 
 __all__ = [
+    "Hypothesis",
     "attention_backward",
     "attention_forward",
+    "beam_search",
     "decoder_step",
     "encode",
+    "greedy_decode",
     "has_attention",
     "init_seq2seq",
     "masked_cross_entropy",
     "seq2seq_backward",
     "seq2seq_forward",
     "seq2seq_loss",
+    "sequence_score",
     "sub_params",
 ]
 
@@ -401,3 +414,139 @@ def seq2seq_loss(
     logits, _ = seq2seq_forward(params, x, x_mask, y_in)
     loss, dlogits = masked_cross_entropy(logits, y_out, y_mask)
     return loss, seq2seq_backward(params, x, x_mask, y_in, dlogits)
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def _step_logp(params, y_prev, s_prev, h_enc, x_mask, pad, bos):
+    logits, s, alpha = decoder_step(params, y_prev, s_prev, h_enc, x_mask)
+    logp = log_softmax(logits)
+    logp[:, [pad, bos]] = -np.inf  # never emitted
+    return logp, s, alpha
+
+
+def greedy_decode(
+    params: Params,
+    x: np.ndarray,
+    x_mask: np.ndarray,
+    max_len: int,
+    *,
+    pad: int = 0,
+    bos: int = 1,
+    eos: int = 2,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The most likely next token at every step, fed back as the next input (free running).
+
+    Returns:
+        ids (N, max_len): each row's tokens up to and including its EOS, PAD after it;
+        logp (N,): the log-probability of each row's tokens (up to its EOS);
+        alphas (N, max_len, T) (zero after EOS), or None without attention.
+    """
+    if max_len < 1:
+        raise ValueError(f"max_len must be at least 1, got {max_len}")
+    h_enc, s = encode(params, x, x_mask)
+    N, T = np.asarray(x).shape
+    ids = np.full((N, max_len), pad, dtype=np.int64)
+    total = np.zeros(N)
+    alphas = np.zeros((N, max_len, T)) if has_attention(params) else None
+    alive = np.ones(N, dtype=bool)
+    y = np.full(N, bos, dtype=np.int64)
+    for u in range(max_len):
+        logp, s, alpha = _step_logp(params, y, s, h_enc, x_mask, pad, bos)
+        y = logp.argmax(axis=1)
+        ids[alive, u] = y[alive]
+        total[alive] += logp[alive, y[alive]]
+        if alphas is not None:
+            alphas[alive, u] = alpha[alive]
+        alive &= y != eos
+        if not alive.any():
+            break
+    return ids, total, alphas
+
+
+def sequence_score(logp: float, length: int, length_alpha: float) -> float:
+    """The length-normalised score ``logp / length**length_alpha`` (0: the plain
+    log-probability, which favours short outputs; 1: the mean log-probability per token)."""
+    return float(logp) / float(length) ** length_alpha
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One decoded output: its tokens (EOS included if it ended), log-probability and score."""
+
+    tokens: tuple[int, ...]
+    logp: float
+    score: float
+
+
+def beam_search(
+    params: Params,
+    x: np.ndarray,
+    x_mask: np.ndarray,
+    beam_size: int,
+    max_len: int,
+    *,
+    length_alpha: float = 1.0,
+    pad: int = 0,
+    bos: int = 1,
+    eos: int = 2,
+) -> list[list[Hypothesis]]:
+    """Beam search with length normalisation, for every source of the batch.
+
+        alive = [BOS]
+        for step 1..max_len:
+            extend every alive prefix by every token (PAD, BOS excluded)
+            every extension ending in EOS is finished (kept, scored)
+            the beam_size most likely other extensions stay alive
+        the alive prefixes left after max_len steps are finished too
+        finished hypotheses are ranked by sequence_score(logp, length, length_alpha)
+
+    All alive prefixes have the same length, so ranking them by log-probability is ranking
+    them by score; with a beam as wide as the number of prefixes, the search is exhaustive.
+    Ties are broken by token order (deterministic).
+
+    Returns:
+        for each source, its finished hypotheses, best first.
+    """
+    if beam_size < 1 or max_len < 1:
+        raise ValueError(f"beam_size and max_len must be at least 1, got {beam_size}, {max_len}")
+    x = np.asarray(x)
+    x_mask = np.asarray(x_mask, dtype=bool)
+    h_all, s_all = encode(params, x, x_mask)
+    results = []
+    for n in range(x.shape[0]):
+        h_enc, m = h_all[n : n + 1], x_mask[n : n + 1]
+        prefixes: list[tuple[int, ...]] = [()]
+        logps = np.zeros(1)
+        states = s_all[n : n + 1]
+        finished: list[Hypothesis] = []
+        for step in range(1, max_len + 1):
+            B = len(prefixes)
+            y_prev = np.array([p[-1] if p else bos for p in prefixes])
+            hb = np.broadcast_to(h_enc, (B, *h_enc.shape[1:]))
+            mb = np.broadcast_to(m, (B, m.shape[1]))
+            logp, s_new, _ = _step_logp(params, y_prev, states, hb, mb, pad, bos)
+            cand = logps[:, None] + logp  # (B, V)
+            for b in range(B):
+                if np.isfinite(cand[b, eos]):
+                    lp = float(cand[b, eos])
+                    finished.append(
+                        Hypothesis((*prefixes[b], eos), lp, sequence_score(lp, step, length_alpha))
+                    )
+            cand[:, eos] = -np.inf
+            flat = cand.reshape(-1)
+            order = np.argsort(-flat, kind="stable")[:beam_size]
+            order = order[np.isfinite(flat[order])]
+            if order.size == 0:
+                break
+            V = cand.shape[1]
+            prefixes = [(*prefixes[i // V], int(i % V)) for i in order]
+            logps = flat[order]
+            states = s_new[order // V]
+        else:
+            for p, lp in zip(prefixes, logps, strict=True):
+                finished.append(Hypothesis(p, float(lp), sequence_score(lp, max_len, length_alpha)))
+        finished.sort(key=lambda h: -h.score)  # stable: ties keep their order
+        results.append(finished)
+    return results

@@ -13,13 +13,16 @@ from rnncourse.gradcheck import check_gradients, rel_error
 from rnncourse.seq2seq import (
     attention_backward,
     attention_forward,
+    beam_search,
     decoder_step,
     encode,
+    greedy_decode,
     init_seq2seq,
     masked_cross_entropy,
     seq2seq_backward,
     seq2seq_forward,
     seq2seq_loss,
+    sequence_score,
     sub_params,
 )
 
@@ -295,3 +298,126 @@ def test_model_is_the_registry_gru():
         seq2seq_forward(
             p, np.zeros((1, 3), int), np.array([[True, False, True]]), np.zeros((1, 2), int)
         )
+
+
+# --- decoding --------------------------------------------------------------------------------
+
+PAD, BOS, EOS = 0, 1, 2
+
+
+def markov_model(table):
+    """A hand-built model whose next-token distribution depends only on the previous token:
+    ``table[prev]`` lists the probabilities of (EOS, tok3, tok4, ...). The decoder's update gate
+    is shut off (bias -40: z = 4e-18), W_hh = 0 and the candidate reads 20 * onehot(prev), so
+    s_u = tanh(20) e_prev (0.99999999 on prev's unit, 0 elsewhere) whatever the encoder says;
+    the output layer's column for prev holds the log-probabilities, divided by tanh(20)."""
+    V = 2 + len(next(iter(table.values())))
+    rng = np.random.default_rng(0)
+    p = init_seq2seq(3, V, V, rng)
+    p["dec_W_hh"][:] = 0.0
+    p["dec_b_hh"][:] = 0.0
+    p["dec_W_ih"][:] = 0.0
+    p["dec_b_ih"][:] = 0.0
+    p["dec_b_ih"][V : 2 * V] = -40.0  # z
+    p["dec_W_ih"][2 * V :] = 20.0 * np.eye(V)  # n reads the previous token
+    p["W_hy"][:] = 0.0
+    p["b_y"][:] = 0.0
+    for prev, probs in table.items():
+        col = np.full(V, -60.0)  # PAD and BOS: never (masked anyway)
+        col[2:] = np.log(probs)
+        p["W_hy"][:, prev] = col / np.tanh(20.0)
+    return p
+
+
+def exhaustive(p, x, xm, max_len, alpha):
+    """Every output of at most max_len tokens, scored exactly by running decoder_step."""
+    V = p["W_hy"].shape[0]
+    best = []
+    h_enc, s0 = encode(p, x, xm)
+
+    def walk(prefix, s, lp):
+        y = prefix[-1] if prefix else BOS
+        logits, s2, _ = decoder_step(p, np.array([y]), s, h_enc, xm)
+        logp = logits[0] - np.log(np.exp(logits[0]).sum())
+        for tok in range(2, V):
+            seq, l2 = (*prefix, tok), lp + logp[tok]
+            if tok == EOS or len(seq) == max_len:
+                best.append((l2 / len(seq) ** alpha, seq, l2))
+            else:
+                walk(seq, s2, l2)
+
+    walk((), s0, 0.0)
+    return max(best, key=lambda b: b[0])
+
+
+def test_beam_search_beats_greedy_on_a_constructed_model():
+    """Greedy takes the likelier first token (tok3: 0.55) and then can only reach 0.55 * 0.34;
+    the beam keeps tok4 (0.43), whose continuation EOS has 0.9: 0.387 > 0.187."""
+    table = {BOS: [0.02, 0.55, 0.43], 3: [0.34, 0.33, 0.33], 4: [0.9, 0.05, 0.05]}
+    p = markov_model(table)
+    x, xm = np.array([[0, 1, 2]]), np.ones((1, 3), bool)
+    ids, logp, _ = greedy_decode(p, x, xm, max_len=4)
+    assert ids[0].tolist() == [3, EOS, PAD, PAD]
+    assert abs(np.exp(logp[0]) - 0.55 * 0.34) < 1e-9
+    for alpha in (0.0, 1.0):
+        hyp = beam_search(p, x, xm, beam_size=2, max_len=4, length_alpha=alpha)[0][0]
+        assert hyp.tokens == (4, EOS)
+        assert abs(np.exp(hyp.logp) - 0.43 * 0.9) < 1e-9
+        score, seq, _ = exhaustive(p, x, xm, 4, alpha)
+        assert seq == hyp.tokens and abs(score - hyp.score) < 1e-12
+    # the beam of width 1 keeps only tok3's prefix, and so cannot find it
+    assert beam_search(p, x, xm, beam_size=1, max_len=4)[0][0].tokens != (4, EOS)
+
+
+def test_length_normalisation_changes_the_winner():
+    """Unnormalised, the one-token output EOS (0.4) beats tok3 EOS (0.45 * 0.8 = 0.36);
+    per token (alpha = 1), log(0.36) / 2 = -0.51 beats log(0.4) = -0.92."""
+    table = {BOS: [0.4, 0.45, 0.15], 3: [0.8, 0.1, 0.1], 4: [0.5, 0.25, 0.25]}
+    p = markov_model(table)
+    x, xm = np.array([[0, 1]]), np.ones((1, 2), bool)
+    raw = beam_search(p, x, xm, beam_size=3, max_len=3, length_alpha=0.0)[0][0]
+    norm = beam_search(p, x, xm, beam_size=3, max_len=3, length_alpha=1.0)[0][0]
+    assert raw.tokens == (EOS,) and norm.tokens == (3, EOS)
+    assert abs(norm.score - np.log(0.36) / 2) < 1e-9 and abs(raw.score - np.log(0.4)) < 1e-9
+
+
+@pytest.mark.parametrize("attention", [None, 3])
+def test_wide_beam_is_exhaustive_and_greedy_follows_argmax(attention):
+    rng = np.random.default_rng(8)
+    p = {k: 3 * v for k, v in init_seq2seq(5, 5, 4, rng, attention=attention).items()}
+    x = rng.integers(0, 5, size=(3, 6))
+    xm = np.arange(6) < np.array([6, 2, 4])[:, None]
+    max_len = 4
+    ids, logp, alphas = greedy_decode(p, x, xm, max_len)
+    results = beam_search(p, x, xm, beam_size=3**max_len, max_len=max_len, length_alpha=0.7)
+    for n in range(3):
+        score, seq, _ = exhaustive(p, x[n : n + 1], xm[n : n + 1], max_len, 0.7)
+        assert results[n][0].tokens == seq and abs(results[n][0].score - score) < 1e-12
+        assert all(a.score >= b.score for a, b in zip(results[n], results[n][1:], strict=False))
+        # greedy, one row at a time through decoder_step
+        h_enc, s = encode(p, x[n : n + 1], xm[n : n + 1])
+        y, total, toks = np.array([BOS]), 0.0, []
+        for _ in range(max_len):
+            logits, s, a = decoder_step(p, y, s, h_enc, xm[n : n + 1])
+            lp = logits[0] - np.log(np.exp(logits[0]).sum())
+            lp[[PAD, BOS]] = -np.inf
+            y = np.array([int(lp.argmax())])
+            total += lp[y[0]]
+            toks.append(int(y[0]))
+            if y[0] == EOS:
+                break
+        assert ids[n, : len(toks)].tolist() == toks and not ids[n, len(toks) :].any()
+        assert abs(logp[n] - total) < 1e-12
+        # no decoded output beats the exhaustive best, greedy included
+        assert sequence_score(logp[n], len(toks), 0.7) <= score + 1e-12
+        if alphas is not None:
+            assert not alphas[n, :, int(xm[n].sum()) :].any()
+
+
+def test_decoding_arguments_are_checked():
+    p = init_seq2seq(3, 4, 2, np.random.default_rng(0))
+    x, xm = np.zeros((1, 2), int), np.ones((1, 2), bool)
+    with pytest.raises(ValueError, match="max_len"):
+        greedy_decode(p, x, xm, 0)
+    with pytest.raises(ValueError, match="beam_size"):
+        beam_search(p, x, xm, 0, 3)
