@@ -8,7 +8,10 @@ greedily (free running): a source counts as right when the whole ISO date is.
     python -m rnncourse.experiments.seq2seq --out results/seq2seq_attention.json
 
 writes ``results/seq2seq_attention.json`` (its config, the loss curve, the sequence and
-character accuracies per length bucket, for each model; no timings).
+character accuracies per length bucket, for each model; no timings). The plain model, trained
+four times longer (is it slow or stuck?):
+
+    python -m rnncourse.experiments.seq2seq --models plain --iters 8000 --out results/seq2seq_plain_long.json
 """
 
 from __future__ import annotations
@@ -90,9 +93,13 @@ def evaluate_by_length(p, cfg: Seq2SeqConfig, seed: int = 12345) -> list[dict]:
     return rows
 
 
-def run(iters: int, H: int, seed: int) -> dict:
+MODELS = ("plain", "attention")
+
+
+def run(iters: int, H: int, seed: int, models: tuple[str, ...] = MODELS) -> dict:
     out = {"models": {}}
-    for name, A in (("plain", None), ("attention", H)):
+    for name in models:
+        A = H if name == "attention" else None
         cfg = Seq2SeqConfig(H=H, attention=A, iters=iters, seed=seed)
         p, losses = train_translator(cfg)
         rows = evaluate_by_length(p, cfg)
@@ -109,14 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--iters", type=int, default=Seq2SeqConfig.iters)
     ap.add_argument("--H", type=int, default=Seq2SeqConfig.H)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     args = ap.parse_args(argv)
+    models = tuple(args.models)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
-        result = run(args.iters, args.H, args.seed)
+        result = run(args.iters, args.H, args.seed, models)
     else:
         with threadpool_limits(1):
-            result = run(args.iters, args.H, args.seed)
+            result = run(args.iters, args.H, args.seed, models)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
