@@ -123,11 +123,24 @@ def test_lengths_within_bounds_and_variable():
     assert min(years) == 1950 and max(years) == 2049
 
 
+def test_longest_date_of_each_format_counted_over_every_day():
+    days = [
+        datetime.date.fromordinal(k) for k in range(FIRST_DAY.toordinal(), LAST_DAY.toordinal() + 1)
+    ]
+    for fmt in FORMATS:
+        assert max(len(format_date(d, fmt)) for d in days) == dates.LONGEST[fmt], fmt
+    # short sources from the short formats
+    src, _ = date_examples(
+        50, np.random.default_rng(9), min_len=8, max_len=12, formats=["dd.mm.yy", "yyyy/mm/dd"]
+    )
+    assert all(8 <= len(s) <= 12 for s in src)
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="unknown date format"):
         date_examples(2, np.random.default_rng(0), formats=["iso"])
     with pytest.raises(ValueError, match="max_len"):
-        date_examples(2, np.random.default_rng(0), min_len=10, max_len=20)
+        date_examples(2, np.random.default_rng(0), min_len=10, max_len=35)
     with pytest.raises(ValueError, match="min_len"):
         date_examples(2, np.random.default_rng(0), min_len=70, max_len=60)
 

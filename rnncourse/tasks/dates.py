@@ -44,6 +44,7 @@ __all__ = [
     "FIRST_DAY",
     "FORMATS",
     "LAST_DAY",
+    "LONGEST",
     "MONTHS",
     "PAD",
     "SOURCE_VOCAB",
@@ -101,6 +102,20 @@ FORMATS = (
     "yyyy/mm/dd",  # 1999/05/03
     "lower_d_month_yy",  # 3 may 99
 )
+
+# The longest date each format writes, over the whole window (tests/test_dates.py counts them).
+LONGEST = {
+    "d_month_yyyy": 17,  # 30 September 1999
+    "month_dth_yyyy": 20,  # September 30th, 1999
+    "month_d_yy": 16,  # September 30, 99
+    "dd/mm/yyyy": 10,
+    "dd.mm.yy": 8,
+    "d_mon_yyyy": 11,  # 30 Sep 1999
+    "weekday_d_month_yyyy": 28,  # Wednesday, 30 September 1999
+    "the_ordinal_of_month_yyyy": 36,  # the twenty-seventh of September 1999
+    "yyyy/mm/dd": 10,
+    "lower_d_month_yy": 15,  # 30 september 99
+}
 
 
 def _suffix(d: int) -> str:
@@ -189,9 +204,11 @@ def date_examples(
     for f in formats:
         if f not in FORMATS:
             raise ValueError(f"unknown date format {f!r}; choose from {list(FORMATS)}")
-    longest = 36  # "the twenty-seventh of September 1999"
-    if max_len < longest + 2:
-        raise ValueError(f"max_len must be at least {longest + 2} to fit every date format")
+    longest = max(LONGEST[f] for f in formats)
+    if max_len < longest:
+        raise ValueError(
+            f"max_len must be at least {longest}, the longest date these formats write"
+        )
     sources, targets = [], []
     for date in random_dates(n, rng):
         text = format_date(date, formats[int(rng.integers(len(formats)))])
