@@ -65,6 +65,7 @@ MATHS_MODULES: tuple[str, ...] = (
     "rnncourse.gradient_flow",
     "rnncourse.masking",
     "rnncourse.deep",
+    "rnncourse.seq2seq",
     "rnncourse.tasks",
     "rnncourse.datasets",
     "rnncourse.initialization",

@@ -6,6 +6,9 @@
     signals     adding_problem, noisy_sine, chirp_signals
     sentences   the "not" language of lessons 1 and 4: VOCAB, make_sentences, tag_sentences,
                 negated_at, ... (import them from ``rnncourse.tasks.sentences``)
+    dates       human-written dates inside filler text -> ISO dates (lesson 12): date_examples,
+                encode_batch, SOURCE_VOCAB, TARGET_VOCAB (import them from
+                ``rnncourse.tasks.dates``)
 
 Each generator returns arrays laid out as the course's models read them: inputs x (N, T, D),
 targets as each task says. Lesson experiments (training code) live in ``rnncourse.experiments``
