@@ -500,6 +500,7 @@ class Kernel:
         import websocket  # websocket-client, a dependency of jupyter_server
 
         self.base, self.token = base, token
+        t0 = time.monotonic()
         session = api(
             "POST",
             f"{base}api/sessions",
@@ -516,9 +517,12 @@ class Kernel:
             header=[f"Authorization: token {token}"],
             timeout=timeout,
         )
+        t1 = time.monotonic()
         # the kernel is ready when it answers a kernel_info request
         self._send("kernel_info_request", {}, channel="shell")
         self._wait_reply("kernel_info_reply", None, timeout)
+        t2 = time.monotonic()
+        self.startup = {"session": t1 - t0, "websocket and kernel_info": t2 - t1}
 
     def _send(self, msg_type: str, content: dict, channel: str = "shell") -> str:
         msg_id = uuid.uuid4().hex
@@ -644,6 +648,7 @@ class LearnerResult:
     checks: list[float] = field(default_factory=list)  # latency of every check, seconds
     progress: str = ""
     error: str = ""
+    kernel_starts: list[dict] = field(default_factory=list)  # seconds, per kernel
 
     @property
     def total(self) -> float:
@@ -938,6 +943,7 @@ class Room:
             phase("pull")
             start_page = self.kernel(name, "rnncourse/notebooks/00_start_here.ipynb")
             kernels.append(start_page)
+            result.kernel_starts.append(start_page.startup)
             out = start_page.execute("!rnncourse sync-work --source ../exercises --work ../work")
             listing = start_page.execute("import os; print(sorted(os.listdir('../work')))")
             if out.status != "ok" or EXERCISE not in listing.stdout:
@@ -946,6 +952,7 @@ class Room:
             lesson = self.contents(name, f"rnncourse/{LESSON}")["content"]
             k = self.kernel(name, f"rnncourse/{LESSON}")
             kernels.append(k)
+            result.kernel_starts.append(k.startup)
             for i, code in enumerate(code_cells(lesson)):
                 out = k.execute(code, timeout=max(10.0, deadline - time.monotonic()))
                 if out.status != "ok":
@@ -957,6 +964,7 @@ class Room:
             notebook = self.contents(name, path)["content"]
             k = self.kernel(name, path)
             kernels.append(k)
+            result.kernel_starts.append(k.startup)
             setup = code_cells(notebook)[0]
             if k.execute(setup).status != "ok":
                 raise HubError(f"{name}: the exercise's first cell failed")
@@ -992,11 +1000,15 @@ class Room:
                 k.close()
         return result
 
-    def run(self, repeats: int = 10, timeout: float = 600) -> list[LearnerResult]:
-        """All learners at once, one thread each; each stops at the room's deadline."""
+    def run(
+        self, repeats: int = 10, timeout: float = 600, learners: int | None = None
+    ) -> list[LearnerResult]:
+        """The first `learners` (default: all) at once, one thread each; each stops at the
+        room's deadline."""
         deadline = time.monotonic() + timeout
-        with ThreadPoolExecutor(max_workers=self.n) as pool:
-            futures = [pool.submit(self.run_learner, i, repeats, deadline) for i in range(self.n)]
+        n = self.n if learners is None else learners
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            futures = [pool.submit(self.run_learner, i, repeats, deadline) for i in range(n)]
             return [f.result(timeout=timeout + 60) for f in futures]
 
     # -- the instructor --------------------------------------------------------------------
@@ -1090,9 +1102,9 @@ def percentile(values: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
-def expected_grades(room: Room) -> dict[str, float]:
+def expected_grades(names: list[str]) -> dict[str, float]:
     """What each learner's hand-in must score: the right answer's points for learners 1, 3, ..."""
-    return {name: (2.0 if i % 2 == 0 else 0.0) for i, name in enumerate(room.names)}
+    return {name: (2.0 if i % 2 == 0 else 0.0) for i, name in enumerate(names)}
 
 
 def report(room: Room, results: list[LearnerResult], grades: dict | None, wall: float) -> dict:
@@ -1109,6 +1121,7 @@ def report(room: Room, results: list[LearnerResult], grades: dict | None, wall: 
                 "seconds": round(r.total, 1),
                 "phases": {k: round(v, 2) for k, v in r.phases.items()},
                 "checks": len(r.checks),
+                "kernel_starts": [{k: round(v, 2) for k, v in d.items()} for d in r.kernel_starts],
                 "error": r.error,
             }
             for r in results
@@ -1197,7 +1210,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(out, indent=2) + "\n")
     ok = all(not p["error"] for p in out["per_learner"])
-    want = expected_grades(room)
+    want = expected_grades(room.names)
     ok = ok and out["grades"] == want
     if out["grades"] != want:
         print(f"grades {out['grades']} differ from the expected {want}", file=sys.stderr)
