@@ -38,3 +38,10 @@ check-python:
 		echo "Install one (https://www.python.org/downloads/), then: make lab PYTHON=/path/to/python3"; \
 		exit 1; \
 	fi
+
+# instructors: a room of 8 learners on a real JupyterHub on this machine (root: one system user
+# each), timed; see instructors/jupyterhub.md. Needs node and npm (configurable-http-proxy).
+.PHONY: hub-test
+hub-test: check-python
+	@test -x .venv/bin/python || "$(PYTHON)" tools/bootstrap.py setup --test
+	@.venv/bin/python -m tools.hub_load --learners 8 --repeats 10

@@ -32,6 +32,10 @@ import pytest
 
 from tools import hub_load
 
+# it executes a lesson's cells, so it runs where notebooks do (the main environment, not the
+# oldest-numpy run of the test command)
+pytestmark = pytest.mark.notebooks
+
 REQUIRE_ALL = os.environ.get("RNNCOURSE_REQUIRE_ALL", "") == "1"
 REPO = Path(__file__).resolve().parents[1]
 LEARNERS = 2  # the load form; the Chromium learner is one more
@@ -51,7 +55,9 @@ HEADLESS_FLAGS = [
 def missing(reason: str) -> None:
     """Skip because `reason`; fail instead under RNNCOURSE_REQUIRE_ALL=1 (tests/conftest.py)."""
     if REQUIRE_ALL:
-        pytest.fail(f"{reason} -- RNNCOURSE_REQUIRE_ALL=1, so this may not be skipped", pytrace=False)
+        pytest.fail(
+            f"{reason} -- RNNCOURSE_REQUIRE_ALL=1, so this may not be skipped", pytrace=False
+        )
     pytest.skip(reason)
 
 
@@ -81,8 +87,12 @@ def test_learners_pull_run_check_and_see_progress(room, ran):
         assert len(r.checks) == 2 * REPEATS, r
         assert "rnn_step_forward" in r.progress, r.progress
     right, wrong = results[0], results[1]  # learner 1 handed in the right answer, 2 the wrong
-    assert "passed" in right.progress.split("rnn_step_forward", 1)[1].splitlines()[0], right.progress
-    assert "failed" in wrong.progress.split("rnn_step_forward", 1)[1].splitlines()[0], wrong.progress
+    assert "passed" in right.progress.split("rnn_step_forward", 1)[1].splitlines()[0], (
+        right.progress
+    )
+    assert "failed" in wrong.progress.split("rnn_step_forward", 1)[1].splitlines()[0], (
+        wrong.progress
+    )
     samples = [s for r in results for s in r.checks]
     report = hub_load.report(room, results, None, wall)
     print(
@@ -157,9 +167,10 @@ def _edit_cell(path: Path, index: int, text: str) -> None:
 
 
 def test_update_on_the_hub_keeps_the_learners_edited_lesson(room, ran):
-    """The instructor publishes a change to lesson 02 (its last text cell, and its second, which
-    the learner has also edited), to lesson 03 (untouched by the learner) and to the exercise
-    notebook 02; the learner opens the link again."""
+    """The learner edits lesson 02 and deletes lesson 01; the instructor publishes a change to
+    lesson 02 (its last text cell, and its second, which the learner has also edited), to lesson
+    03 (untouched by the learner) and to the exercise notebook 02; the learner opens the link
+    again and sees what the guide's "Updates during a workshop" says."""
     me = room.names[0]
     lesson = "rnncourse/notebooks/02_hidden_state.ipynb"
     # the learner writes a note into the second text cell of lesson 02 and saves it (as
@@ -169,6 +180,12 @@ def test_update_on_the_hub_keeps_the_learners_edited_lesson(room, ran):
     text_cells[1]["source"] = "MY NOTE: the hidden state is a running summary."
     room.save(me, lesson, nb)
     work_before = (room.home(me) / "rnncourse" / "work" / hub_load.EXERCISE).read_bytes()
+    # and deletes lesson 01, to get it afresh
+    deleted = "rnncourse/notebooks/01_why_sequences.ipynb"
+    status, _, body = hub_load.call(
+        "DELETE", f"{room.server(me)}api/contents/{deleted}", room.token(me)
+    )
+    assert status == 204, body
 
     def edit(course: Path) -> None:
         _edit_cell(course / "notebooks/02_hidden_state.ipynb", -1, "UPSTREAM: a new summary.")
@@ -187,6 +204,7 @@ def test_update_on_the_hub_keeps_the_learners_edited_lesson(room, ran):
     assert texts[-1] == "UPSTREAM: a new summary.", texts[-1]  # elsewhere, the update arrives
     other = room.contents(me, "rnncourse/notebooks/03_outputs.ipynb")["content"]
     assert "".join(other["cells"][0]["source"]) == "# UPSTREAM: Outputs, revised"
+    assert room.contents(me, deleted)["content"]["cells"]  # a deleted lesson comes back
     # work/ is never touched; sync-work reports the changed exercise and copies nothing over it
     assert (room.home(me) / "rnncourse" / "work" / hub_load.EXERCISE).read_bytes() == work_before
     kernel = room.kernel(me, "rnncourse/notebooks/00_start_here.ipynb")

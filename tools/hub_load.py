@@ -65,7 +65,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -85,9 +84,23 @@ EXERCISE = "02_hidden_state.ipynb"
 CHECKED = "rnn_step_forward"  # the exercise whose check is timed
 BRANCH = "main"
 PROXY_REQUIREMENT = "configurable-http-proxy@5"
-# what the hub environment gets beside the course (the versions the guide's figures were measured
-# with are whatever these resolve to; the report prints them)
-HUB_REQUIREMENTS = ("jupyterhub>=5.3", "nbgitpuller>=1.2")
+HUB_PACKAGES = ("jupyterhub", "nbgitpuller")  # beside the course, in the hub environment
+
+
+def hub_requirements() -> list[str]:
+    """The hub's packages as pyproject's test extra declares them, e.g. 'jupyterhub>=5.3'."""
+    from tools.bootstrap import extra_requirements
+
+    wanted = [
+        r
+        for r in extra_requirements("test")
+        if re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() in HUB_PACKAGES
+    ]
+    if len(wanted) != len(HUB_PACKAGES):
+        raise HubError(f"pyproject.toml's test extra must list {', '.join(HUB_PACKAGES)}")
+    return wanted
+
+
 WRONG_ANSWER = '''def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h):
     """One RNN step, with a classic mistake: the tanh is missing."""
     return x_t @ W_xh.T + h_prev @ W_hh.T + b_h
@@ -303,7 +316,7 @@ def build_hub_env(dest: Path, user: str | None, log) -> Path:
     constraints.write_text("\n".join(pins) + "\n")
     run = [str(dest / "bin" / "python")]
     venv = [*uv, "venv", "--quiet", "--python", python, str(dest)]
-    install = [*uv, "pip", "install", "--quiet", "--python", run[0], str(REPO), *HUB_REQUIREMENTS]
+    install = [*uv, "pip", "install", "--quiet", "--python", run[0], str(REPO), *hub_requirements()]
     # pinned to this environment's versions first; where those do not resolve for that Python
     # (a package that needs a newer patch release, say), whatever resolves
     for attempt in ([venv, [*install, "--constraint", str(constraints)]], [install]):
@@ -691,7 +704,7 @@ class Room:
         t0 = time.monotonic()
         self.tmp = Path(tempfile.mkdtemp(prefix="rnncourse-hub-", dir=self.workdir))
         self.tmp.chmod(0o755)  # learners must reach the course remote and the environment
-        self.log = open(self.tmp / "setup.log", "w")  # noqa: SIM115 (closed in close())
+        self.log = open(self.tmp / "setup.log", "w")
         self.homes = self.tmp / "home"
         self.homes.mkdir(mode=0o755)
         tag = secrets.token_hex(3)
@@ -714,9 +727,7 @@ class Room:
         self.timings["course remote"] = time.monotonic() - t0
 
         t0 = time.monotonic()
-        self.env = build_hub_env(
-            self.tmp / "env", self.names[0] if self.root else None, self.log
-        )
+        self.env = build_hub_env(self.tmp / "env", self.names[0] if self.root else None, self.log)
         self.versions = hub_versions(self.env)
         self.timings["hub environment"] = time.monotonic() - t0
 
@@ -754,7 +765,7 @@ class Room:
         # the learners' servers must not see this checkout through PYTHONPATH
         env.pop("PYTHONPATH", None)
         self.hub_log_path = self.tmp / "jupyterhub.log"
-        self.hub_log = open(self.hub_log_path, "w")  # noqa: SIM115 (closed in close())
+        self.hub_log = open(self.hub_log_path, "w")
         self.hub_proc = subprocess.Popen(
             [str(self.env / "bin" / "jupyterhub"), "-f", str(config)],
             cwd=self.tmp,
@@ -766,7 +777,9 @@ class Room:
         deadline = time.monotonic() + 90
         while True:
             if self.hub_proc.poll() is not None:
-                raise HubError(f"JupyterHub stopped (exit {self.hub_proc.returncode}):\n{self.hub_tail()}")
+                raise HubError(
+                    f"JupyterHub stopped (exit {self.hub_proc.returncode}):\n{self.hub_tail()}"
+                )
             with contextlib.suppress(OSError):
                 status, _, _ = call("GET", f"{self.url}/hub/api/", self.service_token, timeout=5)
                 if status == 200:
@@ -889,7 +902,10 @@ class Room:
         link = link or nbgitpuller_link(self.url, self.repo_url)
         page = self.open_link(name, link, timeout)
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(page).query)
-        params = {"repo": query["repo"][0], "targetpath": query["repo"][0].rstrip("/").split("/")[-1]}
+        params = {
+            "repo": query["repo"][0],
+            "targetpath": query["repo"][0].rstrip("/").split("/")[-1],
+        }
         if "branch" in query:
             params["branch"] = query["branch"][0]
         api_url = f"{self.server(name)}git-pull/api?{urllib.parse.urlencode(params)}"
@@ -1044,7 +1060,7 @@ class Room:
         return json.loads((dest / "grades.json").read_text())
 
 
-_CONFIG_OVERRIDES = '''
+_CONFIG_OVERRIDES = """
 c.JupyterHub.bind_url = o["bind_url"]
 c.JupyterHub.hub_port = o["hub_port"]
 c.ConfigurableHTTPProxy.api_url = o["proxy_api"]
@@ -1070,7 +1086,7 @@ if not o["root"]:
     # not root: every server runs as the caller, each in its own folder (no isolation)
     c.JupyterHub.spawner_class = "simple"
     c.SimpleLocalProcessSpawner.home_dir_template = o["homes"] + "/{username}"
-'''
+"""
 
 
 def guide_block(marker: str, guide: Path = GUIDE) -> str:
@@ -1136,12 +1152,14 @@ def report(room: Room, results: list[LearnerResult], grades: dict | None, wall: 
             "median": round(statistics.median([r.total for r in results]), 1),
             "max": round(max(r.total for r in results), 1),
         },
-        "grades": {
-            s["student"]: s["total"] for s in (grades or {}).get("submissions", [])
-        },
+        "grades": {s["student"]: s["total"] for s in (grades or {}).get("submissions", [])},
         "versions": room.versions,
-        "machine": {"cpu": model, "cores": os.cpu_count(), "flags": flags,
-                    "load_1min": round(os.getloadavg()[0], 2)},
+        "machine": {
+            "cpu": model,
+            "cores": os.cpu_count(),
+            "flags": flags,
+            "load_1min": round(os.getloadavg()[0], 2),
+        },
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     return out
@@ -1149,19 +1167,28 @@ def report(room: Room, results: list[LearnerResult], grades: dict | None, wall: 
 
 def print_report(r: dict) -> None:
     print()
-    print(f"{r['learners']} learners on JupyterHub {r['versions'].get('jupyterhub', '?')} "
-          f"(nbgitpuller {r['versions'].get('nbgitpuller', '?')}, JupyterLab "
-          f"{r['versions'].get('jupyterlab', '?')}), each its own system user: {r['isolated']}")
-    print(f"set-up: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["setup_seconds"].items()))
+    print(
+        f"{r['learners']} learners on JupyterHub {r['versions'].get('jupyterhub', '?')} "
+        f"(nbgitpuller {r['versions'].get('nbgitpuller', '?')}, JupyterLab "
+        f"{r['versions'].get('jupyterlab', '?')}), each its own system user: {r['isolated']}"
+    )
+    print("set-up: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["setup_seconds"].items()))
     print(f"{'learner':<16} {'total':>7}  phases (s)")
     for p in r["per_learner"]:
         phases = "  ".join(f"{k} {v:.1f}" for k, v in p["phases"].items())
-        print(f"{p['name']:<16} {p['seconds']:>6.1f}s  {phases}" + (f"  ERROR {p['error']}" if p["error"] else ""))
+        print(
+            f"{p['name']:<16} {p['seconds']:>6.1f}s  {phases}"
+            + (f"  ERROR {p['error']}" if p["error"] else "")
+        )
     c = r["check_latency_ms"]
-    print(f"time per learner: median {r['learner_seconds']['median']:.1f} s, "
-          f"max {r['learner_seconds']['max']:.1f} s; room wall {r['wall_seconds']:.1f} s")
-    print(f"check latency over {c['samples']} checks: median {c['median']} ms, "
-          f"p95 {c['p95']} ms, max {c['max']} ms")
+    print(
+        f"time per learner: median {r['learner_seconds']['median']:.1f} s, "
+        f"max {r['learner_seconds']['max']:.1f} s; room wall {r['wall_seconds']:.1f} s"
+    )
+    print(
+        f"check latency over {c['samples']} checks: median {c['median']} ms, "
+        f"p95 {c['p95']} ms, max {c['max']} ms"
+    )
     print(f"grades: {r['grades']}")
     m = r["machine"]
     print(f"machine: {m['cpu']}, {m['cores']} cores, load {m['load_1min']}")
@@ -1171,8 +1198,12 @@ def print_report(r: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=8, help="learners at once (default 8)")
-    parser.add_argument("--repeats", type=int, default=10,
-                        help="wrong and right answers each learner submits (default 10)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=10,
+        help="wrong and right answers each learner submits (default 10)",
+    )
     parser.add_argument("--timeout", type=float, default=600, help="seconds for the whole room")
     parser.add_argument("--json", type=Path, help="write the report here")
     args = parser.parse_args(argv)
@@ -1186,8 +1217,10 @@ def main(argv: list[str] | None = None) -> int:
     grades, grade_error = None, ""
     try:
         with Room(args.learners) as room:
-            say(f"hub at {room.url}, learners {', '.join(room.names)}; "
-                f"set-up {sum(room.timings.values()):.1f} s")
+            say(
+                f"hub at {room.url}, learners {', '.join(room.names)}; "
+                f"set-up {sum(room.timings.values()):.1f} s"
+            )
             t0 = time.monotonic()
             results = room.run(args.repeats, args.timeout)
             wall = time.monotonic() - t0

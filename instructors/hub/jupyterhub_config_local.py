@@ -41,7 +41,9 @@ c.Spawner.ip = "127.0.0.1"
 c.Spawner.cmd = [os.path.join(sys.prefix, "bin", "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
-    "PATH": os.pathsep.join([os.path.join(sys.prefix, "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
+    "PATH": os.pathsep.join(
+        [os.path.join(sys.prefix, "bin"), "/usr/local/bin", "/usr/bin", "/bin"]
+    ),
     # one BLAS thread per learner: on a shared machine more threads make small RNNs slower
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
