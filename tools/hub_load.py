@@ -20,9 +20,11 @@ What each learner does, all learners at once (one thread each), through the hub'
 single-user server's REST API and the kernel websocket (no browser):
 
 1. the hub starts their server (``POST /hub/api/users/NAME/server``);
-2. they open the documented nbgitpuller link (``/hub/user-redirect/git-pull?repo=...``), which
-   sends them to their server's pull page; the pull itself is the request that page makes
-   (``git-pull/api``, an event stream), and it clones the course into ``~/rnncourse``;
+2. they log in through the hub's login form (cookies, as a browser) and open the documented
+   nbgitpuller link (``/hub/user-redirect/git-pull?repo=...``), which sends them through the
+   hub's OAuth to their server's pull page; the pull itself is the request that page makes
+   (``git-pull/api``, an event stream, here with the learner's API token), and it clones the
+   course into ``~/rnncourse``;
 3. in a kernel started for the start page they run the guide's first line,
    ``!rnncourse sync-work --source ../exercises --work ../work``: their exercises land in
    ``work/``;
@@ -804,6 +806,11 @@ class Room:
     def close(self) -> None:
         """Stop the hub (it stops the servers and the proxy), end whatever the learners left
         running, delete the users and the folder. Safe to call more than once."""
+        # the learners' servers and kernels first (their users are throwaway ones): the hub's
+        # own shutdown stops them one interrupt timeout after another
+        for name in self.users_created:
+            with contextlib.suppress(KeyError):
+                kill_uid(pwd.getpwnam(name).pw_uid, grace=3.0)
         if self.hub_proc is not None and self.hub_proc.poll() is None:
             self.hub_proc.send_signal(signal.SIGTERM)
             try:
@@ -1080,6 +1087,8 @@ c.JupyterHub.load_roles = [
 # the course remote is a local repository owned by root: git refuses to read a repository of
 # another user unless it is listed in safe.directory (a room pulling over https needs nothing)
 c.Spawner.environment = dict(c.Spawner.environment, GIT_CONFIG_GLOBAL=o["gitconfig"])
+c.LocalProcessSpawner.interrupt_timeout = 3
+c.LocalProcessSpawner.term_timeout = 3
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 if not o["root"]:
