@@ -15,7 +15,7 @@ pulled with the guide's nbgitpuller link from a local repository. The tests:
 - one more learner is walked through it in Chromium: the login form, the link, JupyterLab
   opening on the start page, its first cells run.
 
-Without node, npm (or configurable-http-proxy), git or uv the tests skip with the reason, except
+Not as root, or without node, npm (or configurable-http-proxy), git or uv the tests skip with the reason, except
 under ``RNNCOURSE_REQUIRE_ALL=1`` (``.ci/run``), where they fail. Everything the hub made (system
 users, processes, ports, folders) is removed when the module ends, also after a failure.
 """
@@ -134,8 +134,6 @@ def test_instructor_collects_and_grades_with_the_guides_commands(room, ran, tmp_
 
 
 def test_no_learner_reads_another_learners_files(room, ran):
-    if not room.isolated:
-        missing("learners are separate system users only when the hub runs as root")
     me, other = room.names[0], room.names[1]
     theirs = room.home(other) / "rnncourse" / "work" / hub_load.EXERCISE
     assert theirs.exists()  # the file is there: what follows is a refusal, not a missing file
@@ -263,6 +261,5 @@ def test_one_learner_end_to_end_in_chromium(room, ran, chromium, tmp_path):
     home = room.home(name) / "rnncourse"
     assert (home / "notebooks" / "00_start_here.ipynb").exists()
     # the pulled clone is the learner's own
-    if room.isolated:
-        assert os.stat(home).st_uid == os.stat(room.home(name)).st_uid != 0
+    assert os.stat(home).st_uid == os.stat(room.home(name)).st_uid != 0
     assert shutil.which("git")

@@ -8,10 +8,9 @@ What it sets up (all of it removed again at the end, also after a failure or Ctr
   made from this checkout's files, pulled through a ``file://`` URL), the **hub environment** (a
   virtual environment with the course installed from this checkout, JupyterHub and nbgitpuller,
   built with uv from a Python that the learners can run) and the learners' home folders;
-- one **throwaway system user** per learner (``useradd``; their names start with ``rnnhub``) when
-  it runs as root. Not as root, LocalProcessSpawner cannot switch users: then every learner's
-  server runs as the caller (JupyterHub's SimpleLocalProcessSpawner), in its own home folder,
-  and learners are not isolated from each other (``Room.isolated`` says which);
+- one **throwaway system user** per learner (``useradd``; their names start with ``rnnhub``),
+  so it runs as root (``sudo make hub-test``): the hub's LocalProcessSpawner starts every
+  learner's server as that learner;
 - **JupyterHub** with ``instructors/hub/jupyterhub_config_local.py`` (the guide's tested
   configuration, loaded unchanged; this program overrides ports, paths and user names after it)
   and npm's ``configurable-http-proxy``, everything on 127.0.0.1.
@@ -44,10 +43,11 @@ flags). Every wait is bounded: ``--timeout`` for the whole room (default 600 s),
 for each request and each cell. Exit status 0 when every learner finished and every grade is the
 expected one.
 
-Needs: root (for the system users) or not (see above), node with npm's configurable-http-proxy
+Needs: root, node with npm's configurable-http-proxy
 (``npm install -g configurable-http-proxy``; if it is missing and npm is there, this program
-installs it into ``.venv/hub-proxy/``), git, uv (``make test`` installs it into .venv), and a
-Python 3.10+ that the learners may run (not one inside /root).
+installs it into ``.venv/hub-proxy/``; ``RNNCOURSE_HUB_PROXY=PATH`` names another), git, uv (``make test`` installs it into .venv), and a
+Python 3.10+ that the learners may run (not one inside /root). ``RNNCOURSE_HUB_KEEP=1`` keeps
+the temporary folder (the hub's log, the course remote) for a post-mortem; the users go anyway.
 """
 
 from __future__ import annotations
@@ -135,6 +135,8 @@ def find_proxy() -> str | None:
 def missing_requirements() -> list[str]:
     """What this machine lacks to run the hub (empty when nothing), each with how to get it."""
     problems = []
+    if os.geteuid() != 0:
+        problems.append("root (it creates a system user per learner: sudo make hub-test)")
     if shutil.which("node") is None:
         problems.append("node is not installed (Debian: apt-get install nodejs npm)")
     if find_proxy() is None and shutil.which("npm") is None:
@@ -675,8 +677,6 @@ class Room:
 
     def __init__(self, learners: int = 2, workdir: Path | None = None):
         self.n = learners
-        self.root = os.geteuid() == 0
-        self.isolated = self.root
         self.workdir = workdir
         self.names: list[str] = []
         self.users_created: list[str] = []
@@ -711,14 +711,10 @@ class Room:
         self.homes.mkdir(mode=0o755)
         tag = secrets.token_hex(3)
         self.names = [f"{USER_PREFIX}{tag}{i}" for i in range(1, self.n + 1)]
-        if self.root:
-            remove_stale_users()
-            for name in self.names:
-                create_user(name, self.homes / name)
-                self.users_created.append(name)
-        else:
-            for name in self.names:
-                (self.homes / name).mkdir(mode=0o700)
+        remove_stale_users()
+        for name in self.names:
+            create_user(name, self.homes / name)
+            self.users_created.append(name)
         self.timings["users"] = time.monotonic() - t0
 
         t0 = time.monotonic()
@@ -729,7 +725,7 @@ class Room:
         self.timings["course remote"] = time.monotonic() - t0
 
         t0 = time.monotonic()
-        self.env = build_hub_env(self.tmp / "env", self.names[0] if self.root else None, self.log)
+        self.env = build_hub_env(self.tmp / "env", self.names[0], self.log)
         self.versions = hub_versions(self.env)
         self.timings["hub environment"] = time.monotonic() - t0
 
@@ -750,7 +746,6 @@ class Room:
             "names": self.names,
             "token": self.service_token,
             "homes": str(self.homes),
-            "root": self.root,
             "db": f"sqlite:///{self.tmp / 'jupyterhub.sqlite'}",
             "cookie_secret": str(self.tmp / "jupyterhub_cookie_secret"),
             "pid_file": str(self.tmp / "proxy.pid"),
@@ -1047,12 +1042,6 @@ class Room:
             LESSON=EXERCISE.removesuffix(".ipynb"),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
-        if not self.root:  # every learner is the caller: `runuser -u NAME -- CMD` is CMD
-            fake = dest / "bin"
-            fake.mkdir(exist_ok=True)
-            (fake / "runuser").write_text('#!/bin/sh\nshift 3\nexec "$@"\n')
-            (fake / "runuser").chmod(0o755)
-            env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],
             cwd=dest,
@@ -1091,10 +1080,6 @@ c.LocalProcessSpawner.interrupt_timeout = 3
 c.LocalProcessSpawner.term_timeout = 3
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-if not o["root"]:
-    # not root: every server runs as the caller, each in its own folder (no isolation)
-    c.JupyterHub.spawner_class = "simple"
-    c.SimpleLocalProcessSpawner.home_dir_template = o["homes"] + "/{username}"
 """
 
 
@@ -1137,7 +1122,6 @@ def report(room: Room, results: list[LearnerResult], grades: dict | None, wall: 
     model, flags = cpu_flags()
     out = {
         "learners": room.n,
-        "isolated": room.isolated,
         "wall_seconds": round(wall, 1),
         "setup_seconds": {k: round(v, 1) for k, v in room.timings.items()},
         "per_learner": [
@@ -1179,7 +1163,7 @@ def print_report(r: dict) -> None:
     print(
         f"{r['learners']} learners on JupyterHub {r['versions'].get('jupyterhub', '?')} "
         f"(nbgitpuller {r['versions'].get('nbgitpuller', '?')}, JupyterLab "
-        f"{r['versions'].get('jupyterlab', '?')}), each its own system user: {r['isolated']}"
+        f"{r['versions'].get('jupyterlab', '?')}), each learner a system user of their own"
     )
     print("set-up: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["setup_seconds"].items()))
     print(f"{'learner':<16} {'total':>7}  phases (s)")
