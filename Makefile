@@ -40,7 +40,8 @@ check-python:
 	fi
 
 # instructors: a room of 8 learners on a real JupyterHub on this machine, timed; as root (it
-# creates one system user per learner: sudo make hub-test); see instructors/jupyterhub.md. Needs node and npm (configurable-http-proxy).
+# creates one system user per learner: sudo make hub-test); see instructors/jupyterhub.md.
+# Needs node and npm (for configurable-http-proxy).
 .PHONY: hub-test
 hub-test: check-python
 	@test -x .venv/bin/python || "$(PYTHON)" tools/bootstrap.py setup --test
