@@ -12,7 +12,8 @@ that holds the course, JupyterHub and nbgitpuller, readable by every learner:
     sudo /opt/rnncourse-hub/bin/jupyterhub -f jupyterhub_config_local.py
 
 Each learner needs a system account (`sudo useradd --create-home alice`); their home folder must
-not be readable by others (`chmod 700 /home/alice`, the default on Debian 12 and Ubuntu 22.04+).
+not be readable by others: `sudo chmod 700 /home/alice` (on Debian 12, `useradd` makes it 755,
+readable by everyone; `adduser` makes it 700).
 """
 
 import os
