@@ -1184,7 +1184,10 @@ def print_report(r: dict) -> None:
     )
     print(f"grades: {r['grades']}")
     m = r["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores, load {m['load_1min']}")
+    print(
+        f"machine: {m['cpu']}, {m['cores']} cores, 1-minute load average "
+        f"{m.get('load_1min_start', '?')} at the start, {m['load_1min']} at the end"
+    )
     print(f"CPU flags: {m['flags']}")
 
 
@@ -1215,6 +1218,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"set-up {sum(room.timings.values()):.1f} s"
             )
             t0 = time.monotonic()
+            load_before = os.getloadavg()[0]
             results = room.run(args.repeats, args.timeout)
             wall = time.monotonic() - t0
             say(f"room done in {wall:.1f} s; collecting and grading")
@@ -1224,6 +1228,7 @@ def main(argv: list[str] | None = None) -> int:
             except HubError as exc:
                 grade_error = str(exc)
             out = report(room, results, grades, wall)
+            out["machine"]["load_1min_start"] = round(load_before, 2)
             out["command"] = "python -m tools.hub_load " + " ".join(
                 argv if argv is not None else sys.argv[1:]
             )
