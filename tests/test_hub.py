@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -73,14 +74,60 @@ def room():
 
 
 @pytest.fixture(scope="module")
-def ran(room):
-    """The two learners' session, run once for the module's tests."""
+def session(room):
+    """The two learners' session, started in the background (the Chromium learner, the first
+    test, walks through the hub meanwhile); `ran` waits for it."""
+    pool = ThreadPoolExecutor(max_workers=1)
     start = time.monotonic()
-    results = room.run(REPEATS, timeout=400, learners=LEARNERS)
+    future = pool.submit(room.run, REPEATS, 400, LEARNERS)
+    yield future, start
+    pool.shutdown(wait=True)  # the learners' threads end (bounded) before the room is removed
+
+
+@pytest.fixture(scope="module")
+def ran(room, session):
+    """The two learners' session, run once for the module's tests."""
+    future, start = session
+    results = future.result(timeout=520)
     wall = time.monotonic() - start
     errors = [f"{r.name}: {r.error}" for r in results if r.error]
     assert not errors, "\n".join(errors) + "\n--- hub log ---\n" + room.hub_tail(60)
     return results, wall
+
+
+@pytest.mark.browser
+def test_one_learner_end_to_end_in_chromium(room, session, chromium):
+    """A fresh learner, while the two others work: the login form, the nbgitpuller link (the
+    hub starts their server on the way, nbgitpuller pulls the course), JupyterLab opening on the
+    start page."""
+    from playwright.sync_api import sync_playwright
+
+    name = room.names[LEARNERS]
+    link = hub_load.nbgitpuller_link(room.url, room.repo_url)
+    shots = REPO / "test-artifacts" / "hub"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=HEADLESS_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(120_000)
+            page.goto(link)
+            page.fill("input[name=username]", name)
+            page.fill("input[name=password]", "any password: the test authenticator")
+            page.click("input[type=submit], button[type=submit]")
+            # spawn page -> the pull page -> JupyterLab on the start page
+            page.wait_for_url(f"**/user/{name}/lab/tree/rnncourse/notebooks/00_start_here.ipynb**")
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+            heading = page.locator(".jp-NotebookPanel h1").first
+            heading.wait_for()
+            assert "Start here" in heading.inner_text()
+            page.screenshot(path=str(shots / "start_page.png"))
+        finally:
+            browser.close()
+    home = room.home(name) / "rnncourse"
+    assert (home / "notebooks" / "00_start_here.ipynb").exists()
+    # the pulled clone is the learner's own
+    assert os.stat(home).st_uid == os.stat(room.home(name)).st_uid != 0
 
 
 def test_learners_pull_run_check_and_see_progress(room, ran):
@@ -228,38 +275,3 @@ def test_update_on_the_hub_keeps_the_learners_edited_lesson(room, ran):
     assert out.status == "ok" and "02_hidden_state" in out.stdout, out.text
     assert "changed" in out.stdout.lower(), out.stdout
     assert (room.home(me) / "rnncourse" / "work" / hub_load.EXERCISE).read_bytes() == work_before
-
-
-@pytest.mark.browser
-def test_one_learner_end_to_end_in_chromium(room, ran, chromium, tmp_path):
-    """A fresh learner: the login form, the nbgitpuller link (the hub starts their server on
-    the way), JupyterLab opening on the start page, and its first code cells run."""
-    from playwright.sync_api import sync_playwright
-
-    name = room.names[LEARNERS]
-    link = hub_load.nbgitpuller_link(room.url, room.repo_url)
-    shots = REPO / "test-artifacts" / "hub"
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=HEADLESS_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.set_default_timeout(120_000)
-            page.goto(link)
-            page.fill("input[name=username]", name)
-            page.fill("input[name=password]", "any password: the test authenticator")
-            page.click("input[type=submit], button[type=submit]")
-            # spawn page -> the pull page -> JupyterLab on the start page
-            page.wait_for_url(f"**/user/{name}/lab/tree/rnncourse/notebooks/00_start_here.ipynb**")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
-            heading = page.locator(".jp-NotebookPanel h1").first
-            heading.wait_for()
-            assert "Start here" in heading.inner_text()
-            page.screenshot(path=str(shots / "start_page.png"))
-        finally:
-            browser.close()
-    home = room.home(name) / "rnncourse"
-    assert (home / "notebooks" / "00_start_here.ipynb").exists()
-    # the pulled clone is the learner's own
-    assert os.stat(home).st_uid == os.stat(room.home(name)).st_uid != 0
-    assert shutil.which("git")
