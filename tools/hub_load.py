@@ -377,17 +377,17 @@ def pids_of_uid(uid: int) -> list[int]:
     return pids
 
 
-def kill_uid(uid: int, grace: float = 5.0) -> None:
-    """End every process of the throwaway user `uid`: SIGTERM, then SIGKILL after `grace` s."""
+def kill_uid(*uids: int, grace: float = 5.0) -> None:
+    """End every process of the throwaway users `uids`: SIGTERM, then SIGKILL after `grace` s."""
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        pids = pids_of_uid(uid)
+        pids = [pid for uid in uids for pid in pids_of_uid(uid)]
         if not pids:
             return
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.kill(pid, sig)
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and pids_of_uid(uid):
+        while time.monotonic() < deadline and any(pids_of_uid(uid) for uid in uids):
             time.sleep(0.1)
 
 
@@ -803,9 +803,11 @@ class Room:
         running, delete the users and the folder. Safe to call more than once."""
         # the learners' servers and kernels first (their users are throwaway ones): the hub's
         # own shutdown stops them one interrupt timeout after another
+        uids = []
         for name in self.users_created:
             with contextlib.suppress(KeyError):
-                kill_uid(pwd.getpwnam(name).pw_uid, grace=3.0)
+                uids.append(pwd.getpwnam(name).pw_uid)
+        kill_uid(*uids, grace=3.0)
         if self.hub_proc is not None and self.hub_proc.poll() is None:
             self.hub_proc.send_signal(signal.SIGTERM)
             try:
