@@ -42,3 +42,11 @@ check-python:
 		echo "Install one (https://www.python.org/downloads/), then: make lab PYTHON=/path/to/python3"; \
 		exit 1; \
 	fi
+
+# instructors: a room of 8 learners on a real JupyterHub on this machine, timed; as root (it
+# creates one system user per learner: sudo make hub-test); see instructors/jupyterhub.md.
+# Needs node and npm (for configurable-http-proxy).
+.PHONY: hub-test
+hub-test: check-python
+	@test -x .venv/bin/python || "$(PYTHON)" tools/bootstrap.py setup --test
+	@.venv/bin/python -m tools.hub_load --learners 8 --repeats 10

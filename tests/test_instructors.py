@@ -84,7 +84,11 @@ def test_instructor_guide_links_exist(name):
         "README.md": ("### BEGIN HIDDEN TESTS", "rnncourse grade", "nbgitpuller", "timetable.md"),
         "jupyterhub.md": (
             "git-pull?repo=",
-            "could **not** be tested",
+            "is **tested**",
+            "**Not tested**",
+            "make hub-test",
+            "jupyterhub_config_local.py",
+            "<!-- collect-and-grade -->",
             "config.yaml",
             "jupyterhub_config.py",
         ),

@@ -21,6 +21,8 @@
 ``measure_runtimes``   every notebook's run time and the instructors' timetable
 ``extract_series``     the CO2 series of lesson 9, extracted once from statsmodels
 ``check_structure``    the package's layering rules, read from its source (docs/ARCHITECTURE.md)
+``hub_load``           a room of learners on a real JupyterHub on this machine, timed
+                       (``make hub-test``; instructors/jupyterhub.md quotes its figures)
 ``seeded_bugs``        deliberate one-line bugs, each applied to a copy of the repository: the
                        test suite must catch every one (list in ``tools/seeded_bugs.json``)
 =====================  ===========================================================================
