@@ -41,6 +41,7 @@ from rnncourse.tasks.sentences import (  # the language's generators live with t
     POSITIVE_TAG,
     TAGS,
     VOCAB,
+    bag_of_words,
     decode,
     encode,
     make_sentences,
@@ -50,6 +51,7 @@ from rnncourse.tasks.sentences import (  # the language's generators live with t
 )
 
 __all__ = [
+    "bag_of_words",
     "FILLERS",
     "NEGATIVE",
     "POSITIVE",
