@@ -215,16 +215,29 @@ def _rnn_init(
     return p
 
 
-def _rnn_forward(p, x, state) -> tuple[np.ndarray, None]:
-    return rnn_forward(x, state[0], p["W_xh"], p["W_hh"], p["b_h"]), None
+def _plain_forward(sequence_forward):
+    """The registry's forward for a one-state RNN (tanh or ReLU) with W_xh, W_hh, b_h."""
+
+    def forward(p, x, state) -> tuple[np.ndarray, None]:
+        return sequence_forward(x, state[0], p["W_xh"], p["W_hh"], p["b_h"]), None
+
+    return forward
 
 
-def _rnn_backward(p, x, state, h, cache, dh, dstate=None):
-    if dstate is not None:
-        dh = dh.copy()
-        dh[:, -1] += dstate[0]
-    dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, x, state[0], h, p["W_xh"], p["W_hh"])
-    return dx, (dh0,), {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
+def _plain_backward(sequence_backward):
+    """The registry's backward for a one-state RNN: the gradient on the last state joins dh."""
+
+    def backward(p, x, state, h, cache, dh, dstate=None):
+        if dstate is not None:
+            dh = dh.copy()
+            dh[:, -1] += dstate[0]
+        dx, dh0, dW_xh, dW_hh, db_h = sequence_backward(dh, x, state[0], h, p["W_xh"], p["W_hh"])
+        return dx, (dh0,), {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
+
+    return backward
+
+
+_rnn_forward, _rnn_backward = _plain_forward(rnn_forward), _plain_backward(rnn_backward)
 
 
 def _rnn_step_backward(p, x_t, state_prev, state_t, dstate_t):
@@ -232,16 +245,8 @@ def _rnn_step_backward(p, x_t, state_prev, state_t, dstate_t):
     return g[0], (g[1],), {"W_xh": g[2], "W_hh": g[3], "b_h": g[4]}
 
 
-def _rnn_relu_forward(p, x, state) -> tuple[np.ndarray, None]:
-    return rnn_relu_forward(x, state[0], p["W_xh"], p["W_hh"], p["b_h"]), None
-
-
-def _rnn_relu_backward(p, x, state, h, cache, dh, dstate=None):
-    if dstate is not None:
-        dh = dh.copy()
-        dh[:, -1] += dstate[0]
-    dx, dh0, dW_xh, dW_hh, db_h = rnn_relu_backward(dh, x, state[0], h, p["W_xh"], p["W_hh"])
-    return dx, (dh0,), {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
+_rnn_relu_forward = _plain_forward(rnn_relu_forward)
+_rnn_relu_backward = _plain_backward(rnn_relu_backward)
 
 
 def _rnn_relu_step_backward(p, x_t, state_prev, state_t, dstate_t):

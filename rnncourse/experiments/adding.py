@@ -50,6 +50,8 @@ __all__ = [
     "AddingRun",
     "end_progress_early",
     "grid_summary",
+    "parse_row",
+    "run_row",
     "initial_params",
     "load_grid",
     "marker_blind_mse",
@@ -271,20 +273,44 @@ def _grid_run(cell: str, T: int, seed: int, config: AddingConfig) -> tuple[dict,
     ``run_grid(..., jobs=n)`` can run it)."""
     t0 = time.perf_counter()
     run = run_adding(cell, T, seed, config)
-    seconds = time.perf_counter() - t0
+    return run_row({"cell": cell, "T": T, "seed": seed}, run, time.perf_counter() - t0), run
+
+
+def run_row(labels: dict, run: AddingRun, seconds: float, *, n_params: bool = True) -> dict:
+    """A run's row of a results table: ``labels`` (e.g. cell, T, seed), then solved, solved_at
+    (empty when unsolved), final_mse, best_mse, iters_run, n_params (unless told not to) and
+    seconds. :func:`parse_row` reads it back from the CSV."""
     row = {
-        "cell": cell,
-        "T": T,
-        "seed": seed,
+        **labels,
         "solved": run.solved_at is not None,
         "solved_at": run.solved_at if run.solved_at is not None else "",
         "final_mse": round(run.final_mse, 6),
         "best_mse": round(run.best_mse, 6),
         "iters_run": run.iters[-1],
-        "n_params": run.n_params,
-        "seconds": round(seconds, 1),
     }
-    return row, run
+    if n_params:
+        row["n_params"] = run.n_params
+    row["seconds"] = round(seconds, 1)
+    return row
+
+
+_COLUMN_TYPES = {
+    "T": int,
+    "seed": int,
+    "solved": lambda v: v == "True",
+    "solved_at": lambda v: int(v) if v else None,
+    "final_mse": float,
+    "best_mse": float,
+    "iters_run": int,
+    "n_params": int,
+    "seconds": float,
+}
+
+
+def parse_row(r: dict) -> dict:
+    """A CSV row of :func:`run_row` with its numbers parsed (``solved_at`` None when unsolved);
+    label columns such as ``cell`` or ``arm`` stay strings."""
+    return {k: _COLUMN_TYPES.get(k, str)(v) for k, v in r.items()}
 
 
 def run_grid(
@@ -342,24 +368,8 @@ def run_grid(
 
 def load_grid(path: str | Path) -> list[dict]:
     """Read a grid CSV written by this module; numbers are parsed, ``solved_at`` may be None."""
-    rows = []
     with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            rows.append(
-                {
-                    "cell": r["cell"],
-                    "T": int(r["T"]),
-                    "seed": int(r["seed"]),
-                    "solved": r["solved"] == "True",
-                    "solved_at": int(r["solved_at"]) if r["solved_at"] else None,
-                    "final_mse": float(r["final_mse"]),
-                    "best_mse": float(r["best_mse"]),
-                    "iters_run": int(r["iters_run"]),
-                    "n_params": int(r["n_params"]),
-                    "seconds": float(r["seconds"]),
-                }
-            )
-    return rows
+        return [parse_row(r) for r in csv.DictReader(f)]
 
 
 def grid_summary(rows: Sequence[dict]) -> str:

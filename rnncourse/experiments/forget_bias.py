@@ -32,7 +32,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from rnncourse._environ import ONE_BLAS_THREAD, temporary_environ
-from rnncourse.experiments.adding import AddingConfig, run_adding
+from rnncourse.experiments.adding import AddingConfig, parse_row, run_adding, run_row
 
 __all__ = ["ARMS", "arm_config", "load_ablation", "run_one", "summary"]
 
@@ -54,17 +54,8 @@ def run_one(arm: str, T: int, seed: int, base: AddingConfig | None = None) -> tu
     """One LSTM run of the ablation: its table row and its learning curve."""
     t0 = time.perf_counter()
     run = run_adding("lstm", T, seed, arm_config(arm, base))
-    row = {
-        "arm": arm,
-        "T": T,
-        "seed": seed,
-        "solved": run.solved_at is not None,
-        "solved_at": run.solved_at if run.solved_at is not None else "",
-        "final_mse": round(run.final_mse, 6),
-        "best_mse": round(run.best_mse, 6),
-        "iters_run": run.iters[-1],
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
+    labels = {"arm": arm, "T": T, "seed": seed}
+    row = run_row(labels, run, time.perf_counter() - t0, n_params=False)
     curve = {
         "arm": arm,
         "T": T,
@@ -78,23 +69,8 @@ def run_one(arm: str, T: int, seed: int, base: AddingConfig | None = None) -> tu
 
 def load_ablation(path: str | Path) -> list[dict]:
     """Read the CSV written by this module; numbers parsed, ``solved_at`` None when unsolved."""
-    rows = []
     with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            rows.append(
-                {
-                    "arm": r["arm"],
-                    "T": int(r["T"]),
-                    "seed": int(r["seed"]),
-                    "solved": r["solved"] == "True",
-                    "solved_at": int(r["solved_at"]) if r["solved_at"] else None,
-                    "final_mse": float(r["final_mse"]),
-                    "best_mse": float(r["best_mse"]),
-                    "iters_run": int(r["iters_run"]),
-                    "seconds": float(r["seconds"]),
-                }
-            )
-    return rows
+        return [parse_row(r) for r in csv.DictReader(f)]
 
 
 def summary(rows: Sequence[dict]) -> str:

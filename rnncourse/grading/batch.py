@@ -141,6 +141,18 @@ class Limits:
     procs: int = 64
 
 
+# the Limits a command-line flag sets: (field, type, what it limits); the flag is --field-name
+_LIMIT_FLAGS = (
+    ("cell_timeout", float, "seconds per cell"),
+    ("total_timeout", float, "seconds per notebook"),
+    ("call_timeout", float, "seconds per graded call"),
+    ("memory_mb", int, "address space of a kernel"),
+    ("cpu_seconds", int, "CPU time of a kernel"),
+    ("file_mb", int, "largest file a kernel may write"),
+    ("procs", int, "processes and threads of a kernel"),
+)
+
+
 class SandboxUnavailable(RuntimeError):
     """Grading was asked to sandbox and this machine cannot (the message says why)."""
 
@@ -801,48 +813,14 @@ def main(argv: list[str] | None = None) -> int:
         help="say whether this machine can sandbox learner code, and exit (0: it can)",
     )
     d = Limits()
-    parser.add_argument(
-        "--cell-timeout",
-        type=float,
-        default=d.cell_timeout,
-        help="seconds per cell (default %(default)g)",
-    )
-    parser.add_argument(
-        "--total-timeout",
-        type=float,
-        default=d.total_timeout,
-        help="seconds per notebook (default %(default)g)",
-    )
-    parser.add_argument(
-        "--call-timeout",
-        type=float,
-        default=d.call_timeout,
-        help="seconds per graded call (default %(default)g)",
-    )
-    parser.add_argument(
-        "--memory-mb",
-        type=int,
-        default=d.memory_mb,
-        help="address space of a kernel (default %(default)d)",
-    )
-    parser.add_argument(
-        "--cpu-seconds",
-        type=int,
-        default=d.cpu_seconds,
-        help="CPU time of a kernel (default %(default)d)",
-    )
-    parser.add_argument(
-        "--file-mb",
-        type=int,
-        default=d.file_mb,
-        help="largest file a kernel may write (default %(default)d)",
-    )
-    parser.add_argument(
-        "--procs",
-        type=int,
-        default=d.procs,
-        help="processes and threads of a kernel (default %(default)d)",
-    )
+    for name, kind, what in _LIMIT_FLAGS:
+        fmt = "%(default)g" if kind is float else "%(default)d"
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=getattr(d, name),
+            help=f"{what} (default {fmt})",
+        )
     args = parser.parse_args(argv)
     if args.check_sandbox:
         from rnncourse.grading.sandbox import probe
@@ -872,15 +850,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    limits = Limits(
-        cell_timeout=args.cell_timeout,
-        total_timeout=args.total_timeout,
-        call_timeout=args.call_timeout,
-        memory_mb=args.memory_mb,
-        cpu_seconds=args.cpu_seconds,
-        file_mb=args.file_mb,
-        procs=args.procs,
-    )
+    limits = Limits(**{name: getattr(args, name) for name, _, _ in _LIMIT_FLAGS})
     try:
         entries = grade_many(
             paths,

@@ -10,22 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._common import group, normal, states
+from rnncourse.grading.exercises.output_forward import HIDDEN_SIZES, SIZES
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.layers import output_backward
 
-# (N, T, H, K) with T = None for a single step h (N, H); all sizes different, except the square
-# layer (K = H), where `dy @ W_hy.T` runs and is wrong; the first shapes come back with new values.
-SIZES = [
-    ((2, 3, 4, 5), np.float64),
-    ((3, None, 4, 2), np.float64),
-    ((1, 4, 3, 2), np.float64),
-    ((2, 1, 5, 3), np.float64),
-    ((2, 3, 4, 5), np.float64),
-    ((2, 3, 4, 4), np.float64),
-    ((4, 5, 3, 6), np.float32),
-    ((1, None, 5, 3), np.float32),
-]
-HIDDEN_SIZES = [((5, 7, 6, 8), np.float64), ((6, None, 4, 9), np.float32)]
+# output_forward's shapes, (N, T, H, K) with T = None for a single step: all sizes different,
+# except the square layer (K = H), where `dy @ W_hy.T` runs and is wrong; the first shapes come
+# back with new values.
 
 
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
