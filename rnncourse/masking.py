@@ -8,6 +8,12 @@ cell at every real step and simply *carries* the state through padded steps:
 
 so ``h[:, -1]`` is each sequence's state after its own last real step, whatever its length.
 
+Which sequences share a batch decides how much of the work is padding (lesson 10): a batch
+costs N x (its longest length) steps, of which only the real ones teach anything.
+``batches_by_length`` groups a data set three ways (``"random"``; ``"sorted"``: by length, then
+cut into batches; ``"bucketed"``: shuffled within buckets of similar length) and
+``padded_work`` measures the fraction of computed steps that are padding.
+
 Shapes: N batch, T (padded) length, D input size, H hidden size.
 """
 
@@ -17,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["pad_sequences", "rnn_forward_masked"]
+__all__ = ["batches_by_length", "pad_sequences", "padded_work", "rnn_forward_masked"]
 
 
 def pad_sequences(seqs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -82,3 +88,47 @@ def rnn_forward_masked(
         h[:, t] = np.where(mask[:, t, None], h_new, h_prev)
         h_prev = h[:, t]
     return h
+
+
+def batches_by_length(
+    lengths: Sequence[int], N: int, how: str, rng: np.random.Generator, bucket: int = 50
+) -> list[np.ndarray]:
+    """The indices of each batch of N sequences (the last one may be smaller), in the order
+    training would visit them; the batches are shuffled in every case.
+
+    - ``"random"``: a random permutation cut into batches;
+    - ``"sorted"``: sorted by length (ties in random order), cut into batches;
+    - ``"bucketed"``: sorted into buckets of ``bucket`` batches (``bucket * N`` sequences of
+      neighbouring lengths), shuffled within each bucket, then cut: nearly as little padding
+      as sorting, with more variety in which sequences meet.
+
+    >>> rng = np.random.default_rng(0)
+    >>> b = batches_by_length([5, 1, 4, 2, 3, 6], 2, "sorted", rng)
+    >>> sorted(sorted(int(i) for i in x) for x in b)
+    [[0, 5], [1, 3], [2, 4]]
+    """
+    lengths = np.asarray(lengths)
+    order = rng.permutation(len(lengths))
+    if how in ("sorted", "bucketed"):
+        order = order[np.argsort(lengths[order], kind="stable")]
+    if how == "bucketed":
+        size = bucket * N
+        order = np.concatenate(
+            [rng.permutation(order[s : s + size]) for s in range(0, len(order), size)]
+        )
+    elif how not in ("random", "sorted"):
+        raise ValueError(f"how must be 'random', 'sorted' or 'bucketed', got {how!r}")
+    batches = [order[s : s + N] for s in range(0, len(order), N)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def padded_work(lengths: Sequence[int], batches: Sequence[np.ndarray]) -> float:
+    """The fraction of computed steps that are padding: 1 - (real steps) / sum over batches of
+    (batch size x its longest length).
+
+    >>> round(padded_work([1, 3, 2, 2], [np.array([0, 1]), np.array([2, 3])]), 6)  # 2 of 10
+    0.2
+    """
+    lengths = np.asarray(lengths)
+    computed = sum(len(b) * int(lengths[b].max()) for b in batches)
+    return 1.0 - float(lengths[np.concatenate(list(batches))].sum()) / computed

@@ -42,3 +42,30 @@ def test_old_path_reexports_the_same_functions():
     from rnncourse.experiments import variable_length as old
 
     assert old.pad_sequences is pad_sequences and old.rnn_forward_masked is rnn_forward_masked
+
+
+def test_batches_by_length_covers_every_sequence_once_in_each_way():
+    from rnncourse.masking import batches_by_length
+
+    lengths = np.random.default_rng(0).integers(1, 60, size=203)
+    for how in ("random", "sorted", "bucketed"):
+        batches = batches_by_length(lengths, 16, how, np.random.default_rng(1), bucket=3)
+        assert sorted(np.concatenate(batches).tolist()) == list(range(203)), how
+        assert all(len(b) <= 16 for b in batches) and len(batches) == 13, how
+    with pytest.raises(ValueError, match="how"):
+        batches_by_length(lengths, 16, "shortest", np.random.default_rng(1))
+
+
+def test_padded_work_falls_from_random_to_bucketed_to_sorted():
+    from rnncourse.masking import batches_by_length, padded_work
+
+    lengths = np.random.default_rng(0).integers(1, 100, size=2000)
+    work = {
+        how: padded_work(lengths, batches_by_length(lengths, 32, how, np.random.default_rng(2), 5))
+        for how in ("random", "bucketed", "sorted")
+    }
+    assert work["random"] > 0.3 > work["bucketed"] > work["sorted"] >= 0.0
+    sorted_batches = batches_by_length(lengths, 32, "sorted", np.random.default_rng(2))
+    computed = sum(len(b) * lengths[b].max() for b in sorted_batches)
+    assert padded_work(lengths, sorted_batches) == pytest.approx(1 - lengths.sum() / computed)
+    assert padded_work([3, 3], [np.array([0, 1])]) == 0.0
