@@ -32,12 +32,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("07_lstm", "12"): "Var(U[0, 1]) = 1/12, a definition used in a derivation",
     ("09_applications", "3.11"): "the Python the code snapshot was taken from (results/README.md)",
     ("00_start_here", "11"): "a lesson's number in the lesson map",
-    # Lesson 10 was written alongside this check; these settings and quoted results are still to
-    # be printed by a cell above them (issue 18): remove each entry once it is.
-    **{
-        ("10_train_it_yourself", n): "to print (issue 18)"
-        for n in ("0.999", "32", "16", "64", "120", "0.167", "2800", "3.08", "4.58", "3.65")
-    },
     ("11_deeper_both_ways", "4.0"): "the data's licence, CC BY-SA 4.0 (a citation)",
     ("11_deeper_both_ways", "2595"): "the mel scale's constant, mel(f) = 2595 log10(1 + f/700)",
 }
