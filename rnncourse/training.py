@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncourse.bars import end_progress_early
 from rnncourse.dropout import dropout_backward, dropout_forward
 from rnncourse.losses import log_softmax, softmax_cross_entropy
 from rnncourse.optim import adam_step, clip_grad_norm, zeros_like
@@ -351,9 +352,8 @@ def train_charmodel(
         history["best_step"] = best["step"]
         if patience is not None:
             params = best["params"]
-        if bar is not None and bar.n < bar.total:  # stopped early on purpose: a full bar
-            bar.total = bar.n
-            bar.refresh()
+        if bar is not None:  # stopped early on purpose: a full bar, not a red one
+            end_progress_early(bar.update, bar.total - bar.n)
     finally:
         if bar is not None:
             bar.close()

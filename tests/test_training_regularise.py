@@ -108,3 +108,25 @@ def test_lesson_quotes_the_batching_results():
         )
         assert line in out, line
         assert f"{r['padded_work']:.3f}" in md
+
+
+def test_an_early_stopped_run_closes_its_progress_bar_full(monkeypatch):
+    """Early stopping is a success: the bar's total shrinks to what ran (not a red, short bar)."""
+    import tqdm.auto
+
+    from rnncourse.training import init_char_rnn, train_charmodel
+
+    closed = []
+
+    class Bar(tqdm.auto.tqdm):
+        def close(self):
+            closed.append((self.n, self.total))
+            super().close()
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    ids = np.random.default_rng(0).integers(0, 5, size=3000)
+    params = init_char_rnn(5, 16, np.random.default_rng(1))
+    _, h = train_charmodel(params, ids[:400], ids[2000:], steps=400, N=4, T=8, eval_every=5,
+                           lr=0.05, patience=1, progress=True)  # fmt: skip
+    assert h["stopped_at"] < 400, "the run should have stopped early"
+    assert closed and set(closed) == {(h["stopped_at"], h["stopped_at"])}  # tqdm may close twice

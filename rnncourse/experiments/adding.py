@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from rnncourse._environ import ONE_BLAS_THREAD, temporary_environ
+from rnncourse.bars import end_progress_early
 from rnncourse.cells import get_cell
 from rnncourse.models import init_model, model_forward, model_loss
 from rnncourse.optim import Adam, clip_grad_norm
@@ -245,27 +246,6 @@ def run_adding(
                 end_progress_early(progress, config.iters - i)
                 break
     return run
-
-
-def end_progress_early(progress: object, skipped: int) -> None:
-    """Take the `skipped` iterations a run did not need off the total of the tqdm bar whose
-    ``update`` is `progress` (anything else is left alone), and redraw it.
-
-    >>> from tqdm import tqdm
-    >>> bar = tqdm(total=100, disable=True)
-    >>> bar.update(20); end_progress_early(bar.update, 80); bar.total
-    20
-    """
-    bar = getattr(progress, "__self__", None)
-    total = getattr(bar, "total", None)
-    if skipped <= 0 or not isinstance(total, (int, float)):
-        return
-    bar.total = max(bar.n, total - skipped)
-    container = getattr(bar, "container", None)  # tqdm.notebook's widget: (label, bar, text)
-    children = getattr(container, "children", ())
-    if len(children) == 3 and hasattr(children[1], "max"):
-        children[1].max = bar.total
-    bar.refresh()
 
 
 def _grid_run(cell: str, T: int, seed: int, config: AddingConfig) -> tuple[dict, AddingRun]:

@@ -43,13 +43,13 @@ def reset_bits(params: dict, ids: np.ndarray, T: int, N: int = 8) -> float:
     return total / count
 
 
-def run(T: int, carry: bool, seed: int = 0) -> dict:
+def run(T: int, carry: bool, seed: int = 0, progress: bool = False) -> dict:
     vocab, train_ids, val_ids = corpus()
     V = len(vocab)
     params = init_char_rnn(V, 64, np.random.default_rng(seed))
     params, history = train_charmodel(
         params, train_ids, val_ids, steps=CHARS // T, N=32, T=T, lr=5e-3, max_norm=1.0,
-        eval_every=10**9, val_chars=len(val_ids), carry=carry,
+        eval_every=10**9, val_chars=len(val_ids), carry=carry, progress=progress,
     )  # fmt: skip
     return {
         "T": T,
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     rows = []
     for T, carry in SETTINGS:
-        rows.append(run(T, carry))
+        rows.append(run(T, carry, progress=True))  # a bar on stderr
         r = rows[-1]
         print(f"T={T:3d} {'carried' if carry else 'reset  '}: {r['val_bits_carried']:.4f} "
               f"bits/char (read with resets every T: {r['val_bits_reset_every_T']:.4f})", flush=True)  # fmt: skip

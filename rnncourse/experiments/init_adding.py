@@ -52,6 +52,8 @@ FIELDS = [
 
 
 def main(argv: list[str] | None = None) -> None:
+    from tqdm.auto import tqdm  # a bar on stderr for every run
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--T", type=int, nargs="+", default=list(TS))
     ap.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
@@ -65,7 +67,9 @@ def main(argv: list[str] | None = None) -> None:
             cell, options = VARIANTS[name]
             for seed in args.seeds:
                 t0 = time.perf_counter()
-                run = run_adding(cell, T, seed, config, init_options=options)
+                bar = tqdm(total=config.iters, desc=f"{name} T={T} seed={seed}", leave=False)
+                run = run_adding(cell, T, seed, config, init_options=options, progress=bar.update)
+                bar.close()  # a run that solved the task early ends full (end_progress_early)
                 row = {
                     "variant": name,
                     "cell": cell,
