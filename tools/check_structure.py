@@ -64,6 +64,7 @@ MATHS_MODULES: tuple[str, ...] = (
     "rnncourse.tbptt",
     "rnncourse.gradient_flow",
     "rnncourse.masking",
+    "rnncourse.dropout",
     "rnncourse.deep",
     "rnncourse.seq2seq",
     "rnncourse.tasks",
