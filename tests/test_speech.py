@@ -303,7 +303,7 @@ def test_the_lesson_prints_the_committed_speech_results():
         line = rf"{t[key]['rnn_params']}\s+{cells}\s+{np.mean(accs):.4f}$"
         assert re.search(line, text, re.M), key
     # the lesson trains the committed bi1 run itself (same settings, same seed): same accuracy
-    assert LONG == SpeechConfig(H=32, num_layers=1, bidirectional=True, epochs=5)
+    assert LONG == SpeechConfig(H=32, num_layers=1, bidirectional=True, epochs=5, dtype="float64")
     assert f"{LONG.epochs} epochs of batches of {LONG.batch}" in text
     assert f"\naccuracy {t['bi1']['rnn']:.4f}\n" in text
 
