@@ -6,6 +6,8 @@ three) or every wrong option is rejected with its own message; the answer is nev
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ NUMERIC = {
     "unshared_parameter_count": [65732, 65732.0, np.int64(65732), np.array(65732)],
     "steps_below_threshold": [21, 21.0, np.int32(21), np.float64(21)],
 }
+REPO = Path(__file__).resolve().parents[1]
 CHOICE = {
     "bag_of_words_blind_spot": ["c", "C", " c ", "(c)"],
     "lstm_gate_diagnosis": ["b", "B", " b", "(b)"],
@@ -87,3 +90,61 @@ def test_the_threshold_is_the_first_step_below_one_percent():
 def test_the_unshared_count_is_t_cells_and_one_output_layer():
     D, H, K, T = 8, 32, 4, 50
     assert get_exercise("unshared_parameter_count").expected == T * (H * (D + H + 1)) + K * (H + 1)
+
+
+# ---------------------------------------------------------------- the guide (stubs 05-07)
+
+# item -> the exercise notebook whose stub it is
+STUBS = {
+    "rnn_step_backward": "05_bptt",
+    "rnn_backward": "05_bptt",
+    "clip_grad_norm": "06_vanishing_exploding",
+    "hidden_gradients": "06_vanishing_exploding",
+    "lstm_step_backward": "07_lstm",
+}
+GUIDED = sorted(STUBS)
+
+
+@pytest.mark.parametrize("name", GUIDED)
+def test_the_guide_reveals_one_step_per_call(name):
+    guide = get_exercise(name).guide
+    assert len(guide) >= 2
+    for k in range(1, len(guide) + 2):
+        text = hints.next_hint(name)
+        shown = min(k, len(guide))
+        assert all(step in text for step in guide[:shown])
+        assert all(step not in text for step in guide[shown:])
+
+
+@pytest.mark.parametrize("name", GUIDED)
+def test_the_stub_no_longer_dictates_what_the_guide_holds(name):
+    """The exercise notebook's markdown names the hint and holds no line of the guide's last
+    step (the one that dictates the code)."""
+    import nbformat
+
+    path = REPO / "exercises" / f"{STUBS[name]}.ipynb"
+    text = "\n".join(
+        cell.source
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "markdown"
+    )
+    assert f'hint("{name}")' in text
+    assert get_exercise(name).guide[-1] not in text
+
+
+def test_a_cap_of_one_shows_no_guide(monkeypatch):
+    monkeypatch.setenv(hints.ENV, "1")
+    text = hints.next_hint("rnn_backward")
+    assert "capped at level 1" in text
+    assert get_exercise("rnn_backward").guide[0] not in text
+
+
+def test_a_catalogued_mistake_still_climbs_its_own_ladder():
+    from rnncourse.grading import grade_function
+
+    ex = get_exercise("rnn_backward")
+    mistake = ex.mistakes[0]
+    report = grade_function(mistake.fn, "rnn_backward")
+    assert report.mistake
+    hints.record_failure(report)
+    assert ex.guide[0] not in hints.next_hint("rnn_backward")
