@@ -1,4 +1,4 @@
-"""The non-formula items of issue 17 in lessons 01, 04, 06, 07 and 09.
+"""The non-formula items of issue 17 in lessons 01, 04, 05, 06, 07 and 09, and the guide.
 
 For each: the reference passes, written differently too; every catalogued wrong count (at least
 three) or every wrong option is rejected with its own message; the answer is never printed.
@@ -22,6 +22,7 @@ CHOICE = {
     "bag_of_words_blind_spot": ["c", "C", " c ", "(c)"],
     "lstm_gate_diagnosis": ["b", "B", " b", "(b)"],
     "perplexity_meaning": ["a", "A", "a ", "(a)"],
+    "bptt_three_step_sum": ["b", "B", " b ", "(b)"],
 }
 
 
