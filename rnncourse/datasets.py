@@ -48,6 +48,7 @@ __all__ = [
 DATA_DIR = Path(__file__).parent / "data"
 SNAPSHOT = DATA_DIR / "stdlib_snapshot.txt.gz"
 ORTHOGONAL_RUN = DATA_DIR / "orthogonal_rnn_run.npz"
+ORTHOGONAL_RUN_GAIN = DATA_DIR / "orthogonal_rnn_run_gain1.5.npz"  # the predict-then-run cell's
 
 # Pure-Python standard-library modules, about 0.5 MB of code in all.
 CODE_MODULES: tuple[str, ...] = (
@@ -175,12 +176,16 @@ def unigram_bits(train_ids: np.ndarray, val_ids: np.ndarray, V: int) -> float:
     return float(-logp[val_ids].mean())
 
 
-def load_orthogonal_run() -> dict[str, np.ndarray]:
+def load_orthogonal_run(scale: float = 0.9) -> dict[str, np.ndarray]:
     """Exercise 06's recorded run: one sequence (T = 40) through a tanh RNN whose W_hh is 0.9
-    times an orthogonal matrix. Keys: W_hh (16, 16), W_xh (16, 3), b_h (16,), x (1, 40, 3),
-    h (1, 40, 16), the hidden states, and dh_last (1, 16), a gradient on the last state.
+    times an orthogonal matrix (``scale=1.5``: 1.5 times, for its predict-then-run cell).
+    Keys: W_hh (16, 16), W_xh (16, 3), b_h (16,), x (1, 40, 3), h (1, 40, 16), the hidden
+    states, and dh_last (1, 16), a gradient on the last state.
     Written by ``python -m rnncourse.experiments.gradient_flow``."""
-    with np.load(ORTHOGONAL_RUN, allow_pickle=False) as data:
+    paths = {0.9: ORTHOGONAL_RUN, 1.5: ORTHOGONAL_RUN_GAIN}
+    if scale not in paths:
+        raise ValueError(f"recorded runs exist for scale 0.9 and 1.5, not {scale!r}")
+    with np.load(paths[scale], allow_pickle=False) as data:
         return {k: data[k] for k in data.files}
 
 

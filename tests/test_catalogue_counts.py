@@ -1,7 +1,7 @@
 """The counts of graded items, per lesson and per kind, and the points: held to thresholds.
 
-Thresholds are today's counts (issue 16); the issue that adds items to every lesson raises
-them. ``python -m rnncourse.grading.catalogue --counts`` prints the same table.
+Issue 17's thresholds: every lesson 01-09 has at least one item, at least 25 in all in
+lessons 01-09, at least 8 of them not of the ``formula`` kind. ``python -m rnncourse.grading.catalogue --counts`` prints the same table.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # lesson -> (at least this many graded items, at least this many points)
 LESSONS = {
+    "01": (3, 6),
     "02": (2, 5),
     "03": (2, 5),
     "04": (1, 3),
@@ -22,8 +23,10 @@ LESSONS = {
     "06": (3, 7),
     "07": (3, 11),
     "08": (2, 5),
+    "09": (2, 4),
 }
-KINDS_AT_LEAST = {"formula": 12, "numeric": 1, "choice": 1, "experiment": 1, "derivation": 1}
+FIRST_NINE = [f"{n:02d}" for n in range(1, 10)]
+KINDS_AT_LEAST = {"formula": 12, "numeric": 3, "choice": 4, "experiment": 1, "derivation": 1}
 
 
 def test_counts_meet_the_thresholds():
@@ -37,6 +40,16 @@ def test_counts_meet_the_thresholds():
         assert c["kinds"][kind] >= KINDS_AT_LEAST[kind], (kind, c["kinds"])
     assert c["items"] >= sum(i for i, _ in LESSONS.values())
     assert c["unused"] == [], "every catalogued item is graded by some notebook"
+
+
+def test_lessons_01_to_09_meet_issue_17s_thresholds():
+    """Every lesson 01-09 has an item; at least 25 in all there, at least 8 not formulas."""
+    c = counts(REPO / "solutions")
+    per = {n: c["lessons"].get(n, {}) for n in FIRST_NINE}
+    assert all(got.get("items", 0) >= 1 for got in per.values()), per
+    assert sum(got["items"] for got in per.values()) >= 25, per
+    non_formula = sum(got["items"] - got["kinds"]["formula"] for got in per.values())
+    assert non_formula >= 8, per
 
 
 def test_points_follow_the_rule():

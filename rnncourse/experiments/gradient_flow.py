@@ -49,13 +49,15 @@ def orthogonal_run(seed: int = 0, T: int = 40, D: int = 3, H: int = 16, scale: f
     return {"W_hh": W_hh, "W_xh": W_xh, "b_h": b_h, "x": x, "h": h, "dh_last": dh_last}
 
 
-def write_orthogonal_run(path=None) -> None:
-    """``python -m rnncourse.experiments.gradient_flow``: (re)write the shipped recorded run."""
-    from rnncourse.datasets import ORTHOGONAL_RUN
+def write_orthogonal_run(path=None, scale: float = 0.9) -> None:
+    """``python -m rnncourse.experiments.gradient_flow``: (re)write the shipped recorded runs."""
+    from rnncourse.datasets import ORTHOGONAL_RUN, ORTHOGONAL_RUN_GAIN
 
-    np.savez_compressed(path or ORTHOGONAL_RUN, **orthogonal_run())
+    default = ORTHOGONAL_RUN if scale == 0.9 else ORTHOGONAL_RUN_GAIN
+    np.savez_compressed(path or default, **orthogonal_run(scale=scale))
 
 
 if __name__ == "__main__":
     write_orthogonal_run()
-    print("wrote rnncourse/data/orthogonal_rnn_run.npz")
+    write_orthogonal_run(scale=1.5)
+    print("wrote rnncourse/data/orthogonal_rnn_run.npz and orthogonal_rnn_run_gain1.5.npz")

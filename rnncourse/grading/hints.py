@@ -8,7 +8,10 @@ catalogued mistakes (``spec.Mistake``), the same mistake submitted again reveals
     level 2   where to look (``Mistake.where``)
     level 3   the fix (``Mistake.hint``)
 
-A mistake without ``where`` goes from the symptom to the fix. A failure that matches no
+A mistake without ``where`` goes from the symptom to the fix. An item with a **guide**
+(``Exercise.guide``: the steps its stub no longer dictates, such as pseudo-code or a table of
+gradient formulas) reveals one more step per call of ``hint(name)`` when no catalogued
+mistake explains the last failure, or before any check; a cap of 1 shows none. A failure that matches no
 catalogued mistake stays at the symptom level, however often it is submitted (the grader
 cannot tell more than it sees). Diagnostics that read the symptom itself (an exception
 explained, NaN or infinity, float32 precision, state kept between calls) are part of the
@@ -39,6 +42,8 @@ ENV = "RNNCOURSE_HINT_LEVEL"
 # (item name, mistake name) -> level reached; item name -> its last failing report
 _levels: dict[tuple[str, str], int] = {}
 _last: dict[str, Any] = {}
+# item name -> how many steps of its guide have been shown
+_guide_steps: dict[str, int] = {}
 
 
 def cap() -> int:
@@ -72,6 +77,8 @@ def forget(name: str | None = None) -> None:
     """Start again at level 1 (for ``name``, or for everything)."""
     for key in [k for k in _levels if name is None or k[0] == name]:
         del _levels[key]
+    for key in [k for k in _guide_steps if name is None or k == name]:
+        del _guide_steps[key]
     if name is None:
         _last.clear()
     else:
@@ -87,6 +94,9 @@ def hint(name: str) -> None:
 def next_hint(name: str) -> str:
     """What :func:`hint` shows (and the level it moves to), as text."""
     report = _last.get(name)
+    guide = _guide_of(name)
+    if guide and (report is None or not report.mistake):
+        return _next_guide_step(name, guide, report)
     if report is None:
         text = f"{name}: no failing check of {name} in this kernel yet; run its check first."
     elif not report.mistake:
@@ -104,6 +114,26 @@ def next_hint(name: str) -> str:
         if level < _levels[key]:
             text += f"\n  (hints are capped at level {level} here)"
     return text
+
+
+def _guide_of(name: str) -> tuple[str, ...]:
+    from rnncourse.grading.spec import get_exercise
+
+    try:
+        return tuple(getattr(get_exercise(name), "guide", ()))
+    except KeyError:
+        return ()
+
+
+def _next_guide_step(name: str, guide: tuple[str, ...], report: Any) -> str:
+    """The symptom (if a check failed), then the guide up to one step more than before."""
+    text = report.text(level=1) + "\n" if report is not None else ""
+    if cap() < 2:
+        return text + f"  (hints are capped at level 1 here: {name}'s guide is not shown)"
+    shown = _guide_steps[name] = min(_guide_steps.get(name, 0) + 1, len(guide))
+    steps = [f"  Step {k + 1} of {len(guide)}: {guide[k]}" for k in range(shown)]
+    more = "" if shown == len(guide) else f"\n  (call hint({name!r}) again for step {shown + 1})"
+    return text + f"{name}, the guide:\n" + "\n".join(steps) + more
 
 
 def _show_text(text: str) -> None:

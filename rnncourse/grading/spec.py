@@ -214,6 +214,10 @@ class Exercise:
             general function a thin reference wraps, e.g. ``rnncourse.deep.deep_forward``
             behind ``stacked_rnn_forward``); they count as the reference wherever the package's
             own answer is excluded (the no-credit rule, the transcription test).
+        guide: the steps the stub does not spell out (pseudo-code, a table of gradient
+            formulas), most general first; ``hint(name)`` reveals one more per call when no
+            catalogued mistake explains the last failure (or before any check), see
+            :mod:`rnncourse.grading.hints`.
     """
 
     name: str
@@ -237,6 +241,7 @@ class Exercise:
     checked_against: str = ""
     distribution: Distribution | None = None
     equivalents: tuple[Callable[..., Any], ...] = ()
+    guide: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in FUNCTION_KINDS:

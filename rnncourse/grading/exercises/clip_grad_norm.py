@@ -220,4 +220,8 @@ EXERCISE = Exercise(
         ),
     ],
     rtol64=1e-5,
+    guide=(
+        "The global norm treats every array as part of one long vector: total_norm = sqrt(sum over the arrays of sum(g_k ** 2)).",
+        "One factor for all arrays: scale = min(1, max_norm / (total_norm + 1e-6)); clipped_k = scale * g_k, in a new dict.",
+    ),
 )

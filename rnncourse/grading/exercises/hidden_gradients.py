@@ -134,4 +134,8 @@ EXERCISE = Exercise(
             "time is axis 1: step t of h is h[:, t], not h[t].",
         ),
     ],
+    guide=(
+        "Going back one step multiplies by the transposed Jacobian of that step, (diag(1 - h_t**2) W_hh)^T; start from g[:, T-1] = dh_T.",
+        "In row form: g[:, t-1] = (g[:, t] * (1 - h[:, t]**2)) @ W_hh, for t = T-1 down to 1.",
+    ),
 )

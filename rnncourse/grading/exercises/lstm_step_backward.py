@@ -118,4 +118,10 @@ EXERCISE = Exercise(
         "dc_prev": "only dc_prev is wrong: dc_prev = dc * f_t.",
         "db": "only db is wrong: db = da.sum(axis=0) with da the (N, 4H) gate gradients.",
     },
+    guide=(
+        "Recompute the forward (a_t, the gates i, f, g, o, c_t), then walk it in reverse. From h_t = o_t * tanh(c_t): do = dh_t * tanh(c_t), and the whole gradient on the cell is dc = dc_t + dh_t * o_t * (1 - tanh(c_t)**2).",
+        "From c_t = f_t * c_prev + i_t * g_t: df = dc * c_prev, di = dc * g_t, dg = dc * i_t, dc_prev = dc * f_t.",
+        "Through the nonlinearities: da_i = di * i(1 - i), da_f = df * f(1 - f), da_g = dg * (1 - g**2), da_o = do * o(1 - o); stack them as da (N, 4H) in the order i, f, g, o.",
+        "From a_t = x_t @ W_ih.T + h_prev @ W_hh.T + b: dx_t = da @ W_ih, dh_prev = da @ W_hh, dW_ih = da.T @ x_t, dW_hh = da.T @ h_prev, db = da summed over the batch.",
+    ),
 )

@@ -155,4 +155,9 @@ EXERCISE = Exercise(
             "time is axis 1: step t of x is x[:, t], not x[t].",
         ),
     ],
+    guide=(
+        "Walk backwards in time, t = T-1 down to 0, carrying dh_next (zeros before the first iteration): the gradient that comes back into h_t from step t+1.",
+        "At step t the total gradient on h_t is dh[:, t] + dh_next; call your rnn_step_backward with it and with h_prev = h[:, t-1] (h0 at t = 0).",
+        "Store its dx_t in dx[:, t], ADD its weight and bias gradients to running sums, set dh_next to its dh_prev; after the loop, dh0 is dh_next.",
+    ),
 )

@@ -126,4 +126,9 @@ EXERCISE = Exercise(
         "dW_hh": "only dW_hh is wrong: dW_hh = da_t.T @ h_prev, shape (H, H).",
         "db_h": "only db_h is wrong: db_h = da_t.sum(axis=0), shape (H,).",
     },
+    guide=(
+        "Name the pre-activation a_t = x_t @ W_xh.T + h_prev @ W_hh.T + b_h, so h_t = tanh(a_t); every gradient goes through dL/da_t, and tanh'(a_t) = 1 - h_t**2 reads the step's output.",
+        "da_t = dh_t * (1 - h_t**2); then dx_t = W_xh^T da_t and dh_prev = W_hh^T da_t, in row form da_t @ W_xh and da_t @ W_hh.",
+        "dW_xh = da_t x_t^T and dW_hh = da_t h_prev^T, summed over the batch: da_t.T @ x_t and da_t.T @ h_prev; db_h = da_t summed over the batch rows.",
+    ),
 )
