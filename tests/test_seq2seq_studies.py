@@ -55,3 +55,7 @@ def test_committed_exposure_study_shows_the_gap_for_the_plain_model():
     plain = data["models"]["plain"]
     gap = np.array(plain["teacher_forced"]) - np.array(plain["free_running"])
     assert gap.max() > 0.05
+    assert data["sampling"] == 0.25
+    ss = data["models"]["plain_sampling0.25"]
+    ss_gap = np.array(ss["teacher_forced"]) - np.array(ss["free_running"])
+    assert ss_gap.max() < gap.max(), "scheduled sampling narrows the largest gap"
