@@ -38,6 +38,7 @@ LESSON_BUDGETS = {  # seconds, lesson id -> budget of the lesson notebook
     "gru": 60.0,  # 08
     "applications": 90.0,  # 09
     "deeper_both_ways": 30.0,  # 11
+    "seq2seq_attention": 30.0,  # 12
 }
 LATER_LESSON_BUDGET = 30.0  # seconds, each lesson after 09
 KIND_BUDGETS = {"solutions": 10.0, "exercises": 5.0}

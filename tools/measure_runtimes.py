@@ -69,6 +69,11 @@ LESSONS = {
         30,
         "draw the stack and the two directions; derive the 3/4 bound; listen, then the spectrogram",
     ),
+    "12": Lesson(
+        60,
+        30,
+        "derive the masked loss and the attention step on the board; read the heat map together",
+    ),
 }
 
 # Workshop plans: (lesson or "break"/"lunch"/"wrap-up", fraction of the suggested time kept, label).
