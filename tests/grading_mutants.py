@@ -2416,3 +2416,116 @@ def _(x, fbank, frame_length, hop):
         if start - hop + frame_length >= len(x):
             break
     return np.array(rows)
+
+
+# ---------------------------------------------------------------- lesson 12: attention, masked loss
+def _masked_softmax_loop(e, mask):
+    """Row by row: the softmax of the real steps' scores, 0 on padding."""
+    alpha = np.zeros_like(e)
+    for n in range(e.shape[0]):
+        real = mask[n] > 0
+        z = np.exp(e[n, real] - e[n, real].max())
+        alpha[n, real] = z / z.sum()
+    return alpha
+
+
+@mutant("attention_forward", "softmax over every source step", "set the scores of the padded")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = np.tanh(np.expand_dims(s @ W_a.T, 1) + h_enc @ U_a.T) @ v_a
+    z = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha = z / z.sum(axis=1, keepdims=True)
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@mutant("attention_forward", "weights multiplied by the mask afterwards", "no longer sum")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = np.tanh(np.expand_dims(s @ W_a.T, 1) + h_enc @ U_a.T) @ v_a
+    z = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha = z / z.sum(axis=1, keepdims=True) * mask
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@mutant("attention_forward", "U_a on the decoder state, W_a on the encoder's", "W_a multiplies")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = np.tanh(np.expand_dims(s @ U_a.T, 1) + h_enc @ W_a.T) @ v_a
+    alpha = _masked_softmax_loop(e, mask)
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@mutant("attention_forward", "scores without the tanh", "apply np.tanh")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = (np.expand_dims(s @ W_a.T, 1) + h_enc @ U_a.T) @ v_a
+    alpha = _masked_softmax_loop(e, mask)
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@mutant("attention_forward", "padding at -1e9, no max subtracted", "np.exp overflows")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = np.tanh(np.expand_dims(s @ W_a.T, 1) + h_enc @ U_a.T) @ v_a
+    z = np.exp(np.where(mask > 0, e, -1e9))
+    alpha = z / z.sum(axis=1, keepdims=True)
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@correct("attention_forward", "one source row at a time, a loop over the real steps")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    N, T, H = h_enc.shape
+    context = np.zeros((N, H), dtype=h_enc.dtype)
+    alpha = np.zeros((N, T), dtype=h_enc.dtype)
+    for n in range(N):
+        q = W_a @ s[n]
+        e = np.array([v_a @ np.tanh(q + U_a @ h_enc[n, t]) for t in range(T)])
+        alpha[n] = _masked_softmax_loop(e[None], mask[n : n + 1])[0]
+        context[n] = alpha[n] @ h_enc[n]
+    return context, alpha
+
+
+def _learner_log_softmax(logits):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+@mutant("masked_cross_entropy", "np.mean over every position", "divide by M = mask.sum()")
+def _(logits, targets, mask):
+    logp = _learner_log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0] * mask
+    d = (np.exp(logp) - np.eye(logits.shape[-1])[targets]) * mask[..., None]
+    return float(np.mean(nll)), d / mask.size
+
+
+@mutant("masked_cross_entropy", "mask never used", "the padded positions' losses")
+def _(logits, targets, mask):
+    logp = _learner_log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    d = (np.exp(logp) - np.eye(logits.shape[-1])[targets]) * mask[..., None]
+    return float(nll.sum() / mask.sum()), d / mask.sum()
+
+
+@mutant("masked_cross_entropy", "gradient of padding kept", "multiply it by mask[..., None]")
+def _(logits, targets, mask):
+    logp = _learner_log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    d = np.exp(logp) - np.eye(logits.shape[-1])[targets]
+    return float((nll * mask).sum() / mask.sum()), d / mask.sum()
+
+
+@mutant("masked_cross_entropy", "softmax written with np.exp alone", "np.exp overflows")
+def _(logits, targets, mask):
+    p = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    nll = -np.log(np.take_along_axis(p, targets[..., None], axis=-1)[..., 0])
+    d = (p - np.eye(logits.shape[-1])[targets]) * mask[..., None]
+    return float((nll * mask).sum() / mask.sum()), d / mask.sum()
+
+
+@correct("masked_cross_entropy", "only the real positions, gathered with boolean indexing")
+def _(logits, targets, mask):
+    real = mask > 0
+    rows, ids = logits[real].astype(np.float64), targets[real]  # (M, K), (M,)
+    top = rows.max(axis=1, keepdims=True)
+    lse = top[:, 0] + np.log(np.exp(rows - top).sum(axis=1))
+    loss = np.mean(lse - rows[np.arange(len(ids)), ids])
+    g = np.exp(rows - lse[:, None])
+    g[np.arange(len(ids)), ids] -= 1.0
+    dlogits = np.zeros(logits.shape, dtype=logits.dtype)
+    dlogits[real] = g / len(ids)
+    return loss, dlogits
