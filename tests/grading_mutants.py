@@ -2529,3 +2529,57 @@ def _(logits, targets, mask):
     dlogits = np.zeros(logits.shape, dtype=logits.dtype)
     dlogits[real] = g / len(ids)
     return loss, dlogits
+
+
+def _learner_beam(keep=None, score_of=None, finish_at_max=True):
+    """A learner's beam search over the package's decoder_step (a plain model). ``keep``:
+    how many prefixes stay alive (None: beam_size); ``score_of(logp, length, alpha)``."""
+    from rnncourse.losses import log_softmax
+    from rnncourse.seq2seq import decoder_step, encode
+
+    score_of = score_of or (lambda lp, length, a: lp / length**a)
+
+    def beam_search(params, x, x_mask, beam_size, max_len, length_alpha):
+        h_enc, s0 = encode(params, x, x_mask)
+        N = x.shape[0]
+        tokens = np.zeros((N, max_len), dtype=np.int64)
+        logp_out, score_out = np.zeros(N), np.zeros(N)
+        for n in range(N):
+            beams = [([], 0.0, s0[n])]  # (tokens, logp, state)
+            done = []
+            for _ in range(max_len):
+                ext = []
+                for toks, lp, s in beams:
+                    logits, s_new, _ = decoder_step(
+                        params, np.array([toks[-1] if toks else 1]), s[None], h_enc[n : n + 1],
+                        x_mask[n : n + 1],
+                    )  # fmt: skip
+                    row = log_softmax(logits[0])
+                    for v in range(3, len(row)):
+                        ext.append(([*toks, v], lp + row[v], s_new[0]))
+                    done.append(([*toks, 2], lp + row[2]))
+                ext.sort(key=lambda e: -e[1])
+                beams = ext[: beam_size if keep is None else keep]
+            if finish_at_max:
+                done += [(toks, lp) for toks, lp, _ in beams]
+            toks, lp = max(done, key=lambda d: score_of(d[1], len(d[0]), length_alpha))
+            tokens[n, : len(toks)] = toks
+            logp_out[n], score_out[n] = lp, lp / len(toks) ** length_alpha
+        return tokens, logp_out.astype(params["W_hy"].dtype), score_out.astype(params["W_hy"].dtype)
+
+    return beam_search
+
+
+mutant("beam_search", "greedy: one prefix kept", "not only the best one")(_learner_beam(keep=1))
+mutant("beam_search", "ranked by logp alone", "not by logp")(
+    _learner_beam(score_of=lambda lp, length, a: lp)
+)
+mutant("beam_search", "always the mean per token", "with length_alpha = 0")(
+    _learner_beam(score_of=lambda lp, length, a: lp / length)
+)
+mutant("beam_search", "prefixes alive at max_len forgotten", "compete with the others")(
+    _learner_beam(finish_at_max=False)
+)
+correct("beam_search", "one list of (tokens, logp, state) per beam, decoder_step per prefix")(
+    _learner_beam()
+)
