@@ -103,3 +103,21 @@ def test_tokens_returned_as_floats_are_named_as_the_wrong_dtype():
     report = grade_function(as_floats, "beam_search")
     assert not report.passed
     assert "expected integer ids" in report.summary()
+
+
+def test_decoder_step_with_attention_would_enter_a_graded_function():
+    """Why beam_search is graded on plain models: with attention, decoder_step runs the
+    package's attention_forward, lesson 12's first item, and the call would earn no credit."""
+    params = seq2seq.init_seq2seq(6, 5, 4, np.random.default_rng(0), attention=3)
+    x, x_mask = np.array([[3, 4, 5]]), np.ones((1, 3))
+
+    def one_step(params, x, x_mask):
+        h_enc, s0 = seq2seq.encode(params, x, x_mask)
+        return seq2seq.decoder_step(params, np.array([1]), s0, h_enc, x_mask)[0]
+
+    references = {"codes": request_entry()["codes"], "roots": []}
+    meta, _ = reference_guard(
+        _driver.call, one_step, [params, x, x_mask], 1, 30.0, "0|o", references
+    )
+    assert "attention_forward" in verdict(meta, "beam_search")
+    assert all("att_v" not in c.inputs["params"] for c in get_exercise("beam_search").make_cases())
