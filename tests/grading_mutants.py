@@ -2583,3 +2583,43 @@ mutant("beam_search", "prefixes alive at max_len forgotten", "compete with the o
 correct("beam_search", "one list of (tokens, logp, state) per beam, decoder_step per prefix")(
     _learner_beam()
 )
+
+
+def _learner_attention_backward(centre=True, tanh_grad=True, direct=True, with_dalpha=True):
+    """attention_backward written step by step over the source steps (a learner's loop)."""
+
+    def attention_backward(dcontext, dalpha, s, h_enc, mask, W_a, U_a, v_a):
+        N, T, H = h_enc.shape
+        q = s @ W_a.T  # (N, A)
+        k = np.tanh(q[:, None, :] + np.einsum("nth,ah->nta", h_enc, U_a))
+        e = np.einsum("nta,a->nt", k, v_a)
+        alpha = _masked_softmax_loop(e, mask)
+        g = np.einsum("nh,nth->nt", dcontext, h_enc)
+        if dalpha is not None and with_dalpha:
+            g = g + dalpha
+        mean = (alpha * g).sum(axis=1, keepdims=True) if centre else 0.0
+        de = alpha * (g - mean)
+        ds, dh_enc = np.zeros_like(s), np.zeros_like(h_enc)
+        dW_a, dU_a, dv_a = np.zeros_like(W_a), np.zeros_like(U_a), np.zeros_like(v_a)
+        for t in range(T):
+            dpre = de[:, t, None] * v_a * ((1 - k[:, t] ** 2) if tanh_grad else 1.0)  # (N, A)
+            ds += dpre @ W_a
+            dh_enc[:, t] = dpre @ U_a + (alpha[:, t, None] * dcontext if direct else 0.0)
+            dW_a += dpre.T @ s
+            dU_a += dpre.T @ h_enc[:, t]
+            dv_a += (de[:, t, None] * k[:, t]).sum(axis=0)
+        return ds, dh_enc, dW_a, dU_a, dv_a
+
+    return attention_backward
+
+
+mutant("attention_backward", "softmax gradient without the mean", "subtract the")(
+    _learner_attention_backward(centre=False)
+)
+mutant("attention_backward", "the given dalpha left out", "when dalpha is given")(
+    _learner_attention_backward(with_dalpha=False)
+)
+mutant("attention_backward", "h_enc only through the scores", "directly, besides")(
+    _learner_attention_backward(direct=False)
+)
+correct("attention_backward", "a loop over the source steps")(_learner_attention_backward())
