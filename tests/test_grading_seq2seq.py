@@ -1,5 +1,5 @@
-"""Lesson 12's graded items (attention_forward, masked_cross_entropy, beam_search): what the
-shared catalogue tests do not show on their own.
+"""Lesson 12's graded items (attention_forward, masked_cross_entropy, beam_search and the
+stretch attention_backward): what the shared catalogue tests do not show on their own.
 
 The learner-style mutants and correct alternatives are in ``tests/grading_mutants.py`` (run by
 ``tests/test_grading_mutants.py``); here: the mistakes each item is meant to catch are in its
@@ -26,7 +26,7 @@ _spec = importlib.util.spec_from_file_location(
 mutants = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mutants)
 
-ITEMS = ("attention_forward", "masked_cross_entropy", "beam_search")
+ITEMS = ("attention_forward", "masked_cross_entropy", "beam_search", "attention_backward")
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,8 @@ ITEMS = ("attention_forward", "masked_cross_entropy", "beam_search")
         ("masked_cross_entropy", {"dlogits not masked", "no max-subtraction", "log of softmax"}),
         ("beam_search", {"only the best prefix kept", "no length normalisation"}),
         ("beam_search", {"length_alpha ignored (always 1)", "unfinished hypotheses dropped"}),
+        ("attention_backward", {"softmax's Jacobian not centred", "tanh's derivative missing"}),
+        ("attention_backward", {"context's direct path to h_enc missing", "dW_a and dU_a swapped"}),
     ],
 )
 def test_the_issue_s_mistakes_are_catalogued(item, wanted):
