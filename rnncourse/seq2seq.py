@@ -272,7 +272,9 @@ def decoder_step(
     s, _ = GRU.forward(dec, inp[:, None, :], s_prev)
     s = s[:, 0]
     out = np.concatenate([s, c], axis=1) if alpha is not None else s
-    return output_forward(out, params["W_hy"], params["b_y"]), s, alpha
+    # output_forward written out: decoder_step is a helper a learner's graded beam search may
+    # call, so it enters no graded function (output_forward is lesson 03's) for a plain model
+    return out @ params["W_hy"].T + params["b_y"], s, alpha
 
 
 def _decode_teacher_forced(params, h_enc, s0, x_mask, y_in):

@@ -2416,3 +2416,210 @@ def _(x, fbank, frame_length, hop):
         if start - hop + frame_length >= len(x):
             break
     return np.array(rows)
+
+
+# ---------------------------------------------------------------- lesson 12: attention, masked loss
+def _masked_softmax_loop(e, mask):
+    """Row by row: the softmax of the real steps' scores, 0 on padding."""
+    alpha = np.zeros_like(e)
+    for n in range(e.shape[0]):
+        real = mask[n] > 0
+        z = np.exp(e[n, real] - e[n, real].max())
+        alpha[n, real] = z / z.sum()
+    return alpha
+
+
+@mutant("attention_forward", "softmax over every source step", "set the scores of the padded")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = np.tanh(np.expand_dims(s @ W_a.T, 1) + h_enc @ U_a.T) @ v_a
+    z = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha = z / z.sum(axis=1, keepdims=True)
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@mutant("attention_forward", "weights multiplied by the mask afterwards", "no longer sum")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = np.tanh(np.expand_dims(s @ W_a.T, 1) + h_enc @ U_a.T) @ v_a
+    z = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha = z / z.sum(axis=1, keepdims=True) * mask
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@mutant("attention_forward", "U_a on the decoder state, W_a on the encoder's", "W_a multiplies")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = np.tanh(np.expand_dims(s @ U_a.T, 1) + h_enc @ W_a.T) @ v_a
+    alpha = _masked_softmax_loop(e, mask)
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@mutant("attention_forward", "scores without the tanh", "apply np.tanh")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = (np.expand_dims(s @ W_a.T, 1) + h_enc @ U_a.T) @ v_a
+    alpha = _masked_softmax_loop(e, mask)
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@mutant("attention_forward", "padding at -1e9, no max subtracted", "np.exp overflows")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    e = np.tanh(np.expand_dims(s @ W_a.T, 1) + h_enc @ U_a.T) @ v_a
+    z = np.exp(np.where(mask > 0, e, -1e9))
+    alpha = z / z.sum(axis=1, keepdims=True)
+    return (alpha[..., None] * h_enc).sum(axis=1), alpha
+
+
+@correct("attention_forward", "one source row at a time, a loop over the real steps")
+def _(s, h_enc, mask, W_a, U_a, v_a):
+    N, T, H = h_enc.shape
+    context = np.zeros((N, H), dtype=h_enc.dtype)
+    alpha = np.zeros((N, T), dtype=h_enc.dtype)
+    for n in range(N):
+        q = W_a @ s[n]
+        e = np.array([v_a @ np.tanh(q + U_a @ h_enc[n, t]) for t in range(T)])
+        alpha[n] = _masked_softmax_loop(e[None], mask[n : n + 1])[0]
+        context[n] = alpha[n] @ h_enc[n]
+    return context, alpha
+
+
+def _learner_log_softmax(logits):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+@mutant("masked_cross_entropy", "np.mean over every position", "divide by M = mask.sum()")
+def _(logits, targets, mask):
+    logp = _learner_log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0] * mask
+    d = (np.exp(logp) - np.eye(logits.shape[-1])[targets]) * mask[..., None]
+    return float(np.mean(nll)), d / mask.size
+
+
+@mutant("masked_cross_entropy", "mask never used", "the padded positions' losses")
+def _(logits, targets, mask):
+    logp = _learner_log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    d = (np.exp(logp) - np.eye(logits.shape[-1])[targets]) * mask[..., None]
+    return float(nll.sum() / mask.sum()), d / mask.sum()
+
+
+@mutant("masked_cross_entropy", "gradient of padding kept", "multiply it by mask[..., None]")
+def _(logits, targets, mask):
+    logp = _learner_log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    d = np.exp(logp) - np.eye(logits.shape[-1])[targets]
+    return float((nll * mask).sum() / mask.sum()), d / mask.sum()
+
+
+@mutant("masked_cross_entropy", "softmax written with np.exp alone", "np.exp overflows")
+def _(logits, targets, mask):
+    p = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    nll = -np.log(np.take_along_axis(p, targets[..., None], axis=-1)[..., 0])
+    d = (p - np.eye(logits.shape[-1])[targets]) * mask[..., None]
+    return float((nll * mask).sum() / mask.sum()), d / mask.sum()
+
+
+@correct("masked_cross_entropy", "only the real positions, gathered with boolean indexing")
+def _(logits, targets, mask):
+    real = mask > 0
+    rows, ids = logits[real].astype(np.float64), targets[real]  # (M, K), (M,)
+    top = rows.max(axis=1, keepdims=True)
+    lse = top[:, 0] + np.log(np.exp(rows - top).sum(axis=1))
+    loss = np.mean(lse - rows[np.arange(len(ids)), ids])
+    g = np.exp(rows - lse[:, None])
+    g[np.arange(len(ids)), ids] -= 1.0
+    dlogits = np.zeros(logits.shape, dtype=logits.dtype)
+    dlogits[real] = g / len(ids)
+    return loss, dlogits
+
+
+def _learner_beam(keep=None, score_of=None, finish_at_max=True):
+    """A learner's beam search over the package's decoder_step (a plain model). ``keep``:
+    how many prefixes stay alive (None: beam_size); ``score_of(logp, length, alpha)``."""
+    from rnncourse.losses import log_softmax
+    from rnncourse.seq2seq import decoder_step, encode
+
+    score_of = score_of or (lambda lp, length, a: lp / length**a)
+
+    def beam_search(params, x, x_mask, beam_size, max_len, length_alpha):
+        h_enc, s0 = encode(params, x, x_mask)
+        N = x.shape[0]
+        tokens = np.zeros((N, max_len), dtype=np.int64)
+        logp_out, score_out = np.zeros(N), np.zeros(N)
+        for n in range(N):
+            beams = [([], 0.0, s0[n])]  # (tokens, logp, state)
+            done = []
+            for _ in range(max_len):
+                ext = []
+                for toks, lp, s in beams:
+                    logits, s_new, _ = decoder_step(
+                        params, np.array([toks[-1] if toks else 1]), s[None], h_enc[n : n + 1],
+                        x_mask[n : n + 1],
+                    )  # fmt: skip
+                    row = log_softmax(logits[0])
+                    for v in range(3, len(row)):
+                        ext.append(([*toks, v], lp + row[v], s_new[0]))
+                    done.append(([*toks, 2], lp + row[2]))
+                ext.sort(key=lambda e: -e[1])
+                beams = ext[: beam_size if keep is None else keep]
+            if finish_at_max:
+                done += [(toks, lp) for toks, lp, _ in beams]
+            toks, lp = max(done, key=lambda d: score_of(d[1], len(d[0]), length_alpha))
+            tokens[n, : len(toks)] = toks
+            logp_out[n], score_out[n] = lp, lp / len(toks) ** length_alpha
+        return tokens, logp_out.astype(params["W_hy"].dtype), score_out.astype(params["W_hy"].dtype)
+
+    return beam_search
+
+
+mutant("beam_search", "greedy: one prefix kept", "not only the best one")(_learner_beam(keep=1))
+mutant("beam_search", "ranked by logp alone", "not by logp")(
+    _learner_beam(score_of=lambda lp, length, a: lp)
+)
+mutant("beam_search", "always the mean per token", "with length_alpha = 0")(
+    _learner_beam(score_of=lambda lp, length, a: lp / length)
+)
+mutant("beam_search", "prefixes alive at max_len forgotten", "compete with the others")(
+    _learner_beam(finish_at_max=False)
+)
+correct("beam_search", "one list of (tokens, logp, state) per beam, decoder_step per prefix")(
+    _learner_beam()
+)
+
+
+def _learner_attention_backward(centre=True, tanh_grad=True, direct=True, with_dalpha=True):
+    """attention_backward written step by step over the source steps (a learner's loop)."""
+
+    def attention_backward(dcontext, dalpha, s, h_enc, mask, W_a, U_a, v_a):
+        N, T, H = h_enc.shape
+        q = s @ W_a.T  # (N, A)
+        k = np.tanh(q[:, None, :] + np.einsum("nth,ah->nta", h_enc, U_a))
+        e = np.einsum("nta,a->nt", k, v_a)
+        alpha = _masked_softmax_loop(e, mask)
+        g = np.einsum("nh,nth->nt", dcontext, h_enc)
+        if dalpha is not None and with_dalpha:
+            g = g + dalpha
+        mean = (alpha * g).sum(axis=1, keepdims=True) if centre else 0.0
+        de = alpha * (g - mean)
+        ds, dh_enc = np.zeros_like(s), np.zeros_like(h_enc)
+        dW_a, dU_a, dv_a = np.zeros_like(W_a), np.zeros_like(U_a), np.zeros_like(v_a)
+        for t in range(T):
+            dpre = de[:, t, None] * v_a * ((1 - k[:, t] ** 2) if tanh_grad else 1.0)  # (N, A)
+            ds += dpre @ W_a
+            dh_enc[:, t] = dpre @ U_a + (alpha[:, t, None] * dcontext if direct else 0.0)
+            dW_a += dpre.T @ s
+            dU_a += dpre.T @ h_enc[:, t]
+            dv_a += (de[:, t, None] * k[:, t]).sum(axis=0)
+        return ds, dh_enc, dW_a, dU_a, dv_a
+
+    return attention_backward
+
+
+mutant("attention_backward", "softmax gradient without the mean", "subtract the")(
+    _learner_attention_backward(centre=False)
+)
+mutant("attention_backward", "the given dalpha left out", "when dalpha is given")(
+    _learner_attention_backward(with_dalpha=False)
+)
+mutant("attention_backward", "h_enc only through the scores", "directly, besides")(
+    _learner_attention_backward(direct=False)
+)
+correct("attention_backward", "a loop over the source steps")(_learner_attention_backward())

@@ -201,6 +201,10 @@ def _structure(
                 ": the right sizes in the wrong order (a transpose, or stacked on the wrong axis?)"
             )
         return said
+    if exp.dtype.kind in "iu":  # integer ids (a decoder's tokens): any integer dtype
+        if got.dtype.kind not in "iu":
+            return f"{name} has dtype {got.dtype}; expected integer ids (e.g. int64)"
+        return None
     if got.dtype.kind != "f" or (case.dtype == np.float64 and got.dtype != np.float64):
         return f"{name} has dtype {got.dtype}; expected {dtype_rule}"
     if got.dtype.itemsize < 4:
