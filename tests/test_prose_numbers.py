@@ -32,6 +32,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("07_lstm", "12"): "Var(U[0, 1]) = 1/12, a definition used in a derivation",
     ("09_applications", "3.11"): "the Python the code snapshot was taken from (results/README.md)",
     ("00_start_here", "11"): "a lesson's number in the lesson map",
+    ("00_start_here", "12"): "a lesson's number in the lesson map",
     ("11_deeper_both_ways", "4.0"): "the data's licence, CC BY-SA 4.0 (a citation)",
     ("11_deeper_both_ways", "2595"): "the mel scale's constant, mel(f) = 2595 log10(1 + f/700)",
 }

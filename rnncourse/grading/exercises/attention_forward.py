@@ -33,7 +33,7 @@ HIDDEN_SIZES = [
 V_SCALE_LARGE = 2000.0  # v_a scaled so that the scores reach about ±1e3: np.exp overflows
 
 
-def _mask(rng: np.random.Generator, N: int, T: int, dtype: type) -> np.ndarray:
+def source_mask(rng: np.random.Generator, N: int, T: int, dtype: type) -> np.ndarray:
     lengths = rng.integers(1, T + 1, size=N)
     if N > 1:
         lengths[0] = max(1, T - 2)  # a padded row
@@ -50,7 +50,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         inputs = {
             "s": states(rng, (N, H), dtype),
             "h_enc": states(rng, (N, T, H), dtype),
-            "mask": _mask(rng, N, T, dtype),
+            "mask": source_mask(rng, N, T, dtype),
             "W_a": normal(rng, (A, H), dtype, 1.5),
             "U_a": normal(rng, (A, H), dtype, 1.5),
             "v_a": normal(rng, (A,), dtype, v_scale),
