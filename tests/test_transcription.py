@@ -268,6 +268,10 @@ def test_a_function_a_lesson_defines_fails_every_check_it_could_be_copied_into(p
         for p, k in CELLS
     ],
 )
+# The call limit's alarm can land inside a gc callback (hypothesis installs one), where Python
+# ignores the exception and pytest would turn "exception ignored" into a failure; the limit's
+# timer repeats every 0.5 s, so the call is still stopped (seen once in CI, lesson 10's cell 3).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_lesson_cell_pasted_into_a_function_fails_every_check(path, k):
     code = _code_cells(path)
     ns = _namespace(code, k)
