@@ -80,3 +80,15 @@ def normal(
 def states(rng: np.random.Generator, shape: tuple[int, ...], dtype: type) -> np.ndarray:
     """Hidden states: values in (-0.9, 0.9), like the outputs of tanh."""
     return rng.uniform(-0.9, 0.9, size=shape).astype(dtype)
+
+
+def padding_mask(rng: np.random.Generator, N: int, T: int, dtype: type) -> np.ndarray:
+    """A (N, T) mask of 1.0 for real steps and 0.0 for padding at the end, in ``dtype``: random
+    lengths, with a padded first row and a full last one (a single row is padded by one step)."""
+    lengths = rng.integers(1, T + 1, size=N)
+    if N > 1:
+        lengths[0] = max(1, T - 2)  # a padded row
+        lengths[-1] = T  # and a full one
+    elif T > 1:
+        lengths[0] = T - 1  # a single row, padded by one step
+    return (np.arange(T)[None, :] < lengths[:, None]).astype(dtype)

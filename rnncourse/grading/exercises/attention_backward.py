@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._common import normal, states
-from rnncourse.grading.exercises.attention_forward import source_mask
+from rnncourse.grading.exercises._common import normal, padding_mask, states
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.seq2seq import attention_backward
 
@@ -37,7 +36,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
             "dalpha": normal(rng, (N, T), dtype) if with_dalpha else None,
             "s": states(rng, (N, H), dtype),
             "h_enc": states(rng, (N, T, H), dtype),
-            "mask": source_mask(rng, N, T, dtype),
+            "mask": padding_mask(rng, N, T, dtype),
             "W_a": normal(rng, (A, H), dtype, 1.5),
             "U_a": normal(rng, (A, H), dtype, 1.5),
             "v_a": normal(rng, (A,), dtype, 1.5),

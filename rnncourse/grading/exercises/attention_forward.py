@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._common import normal, states
+from rnncourse.grading.exercises._common import normal, padding_mask, states
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.seq2seq import attention_forward
 
@@ -33,16 +33,6 @@ HIDDEN_SIZES = [
 V_SCALE_LARGE = 2000.0  # v_a scaled so that the scores reach about ±1e3: np.exp overflows
 
 
-def source_mask(rng: np.random.Generator, N: int, T: int, dtype: type) -> np.ndarray:
-    lengths = rng.integers(1, T + 1, size=N)
-    if N > 1:
-        lengths[0] = max(1, T - 2)  # a padded row
-        lengths[-1] = T  # and a full one
-    elif T > 1:
-        lengths[0] = T - 1  # a single source, padded by one step
-    return (np.arange(T)[None, :] < lengths[:, None]).astype(dtype)
-
-
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     out = []
     for (N, T, H, A), dtype, label in HIDDEN_SIZES if hidden else SIZES:
@@ -50,7 +40,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         inputs = {
             "s": states(rng, (N, H), dtype),
             "h_enc": states(rng, (N, T, H), dtype),
-            "mask": source_mask(rng, N, T, dtype),
+            "mask": padding_mask(rng, N, T, dtype),
             "W_a": normal(rng, (A, H), dtype, 1.5),
             "U_a": normal(rng, (A, H), dtype, 1.5),
             "v_a": normal(rng, (A,), dtype, v_scale),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse.grading.exercises._common import padding_mask
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.seq2seq import masked_cross_entropy
 
@@ -31,16 +32,6 @@ HIDDEN_SHAPES = [
 ]
 
 
-def _mask(rng: np.random.Generator, N: int, U: int, dtype: type) -> np.ndarray:
-    lengths = rng.integers(1, U + 1, size=N)
-    if N > 1:
-        lengths[0] = max(1, U - 2)  # a padded row
-        lengths[-1] = U  # and a full one
-    elif U > 1:
-        lengths[0] = U - 1
-    return (np.arange(U)[None, :] < lengths[:, None]).astype(dtype)
-
-
 def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     out = []
     for (N, U, K), dtype, label in HIDDEN_SHAPES if hidden else SHAPES:
@@ -49,7 +40,7 @@ def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
             logits = (logits + rng.normal(size=logits.shape)).astype(dtype)
         else:
             logits = (2.0 * rng.normal(size=(N, U, K))).astype(dtype)
-        mask = _mask(rng, N, U, dtype)
+        mask = padding_mask(rng, N, U, dtype)
         # padded positions get large logits: counting them changes the loss visibly
         logits = np.where(mask[..., None] > 0, logits, 4.0 * logits).astype(dtype)
         targets = rng.integers(0, K, size=(N, U))
