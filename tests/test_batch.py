@@ -359,9 +359,21 @@ def _grade(python: Path, cwd: Path, args: list[str]) -> subprocess.CompletedProc
     )  # fmt: skip
 
 
-def _left_behind() -> list[str]:
+def _left_behind(settle: float = 20.0) -> list[str]:
     """Processes of graded kernels still alive: sandbox uids, or a cwd in a kernel's scratch
-    folder (a grader that is not root)."""
+    folder (a grader that is not root). The scan sees the whole machine, so a grader running
+    beside this test (the other test worker) can show kernels of its own: only processes that are
+    still there, the same pid, ``settle`` seconds later count (a leftover daemon always is)."""
+    left = _graded_processes()
+    deadline = time.monotonic() + settle
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = set(_graded_processes())
+        left = [p for p in left if p in now]
+    return left
+
+
+def _graded_processes() -> list[str]:
     from rnncourse.grading.sandbox import UID_BASE, UID_COUNT
 
     left = []
