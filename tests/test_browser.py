@@ -1084,32 +1084,38 @@ def first_steps(lab: LabServer, page) -> list[str]:
         has_text=re.compile(r"^work/02_hidden_state\.ipynb$"),
     ).first
     notes.append(f"followed the link {link.get_attribute('href')!r}")
-    current_tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").first
+    current_tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+    current_tab = current_tabs.first
 
     def opened() -> bool:
-        return page.url.split("?")[0].endswith(
-            "/lab/tree/work/02_hidden_state.ipynb"
-        ) and "02_hidden_state.ipynb" in current_tab.inner_text(timeout=5_000)
+        # the exercise is the current tab of a tab bar (JupyterLab may move the address bar later)
+        return any("02_hidden_state.ipynb" in t for t in current_tabs.all_inner_texts())
 
     # On a loaded 2-core machine (two test workers executing notebooks beside the browser) a
     # click can land before JupyterLab has attached its link handler to a re-rendered output:
-    # the learner would click again, and so does the test, once, saying so in its notes. A link
-    # that never opens still fails, with what the browser showed.
-    for attempt in (1, 2):
-        link.scroll_into_view_if_needed()
-        link.click()
-        try:
-            wait_until(opened, 45 * attempt, "work/02_hidden_state.ipynb to open")
-            break
-        except AssertionError:
-            page.screenshot(path=str(ARTIFACTS / f"first-steps-link-{attempt}.png"))
+    # the learner would click again, and so does the test, once, if the link is still on screen
+    # (if it is not, the first click opened a tab: wait for it). A link that never opens still
+    # fails, with what the browser showed.
+    link.scroll_into_view_if_needed()
+    link.click()
+    deadline = time.monotonic() + 135
+    clicked_again = False
+    while not opened():
+        if time.monotonic() > deadline:
+            page.screenshot(path=str(ARTIFACTS / "first-steps-link.png"))
             tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tab").all_inner_texts()
-            if attempt == 2:
-                raise AssertionError(
-                    f"the link to work/02_hidden_state.ipynb did not open it in 135 s after two "
-                    f"clicks: the page is at {page.url!r}, tabs {tabs!r}"
-                ) from None
-            notes.append(f"the first click on the link did not open it (tabs {tabs!r})")
+            raise AssertionError(
+                f"the link to work/02_hidden_state.ipynb did not open it in 135 s: the page is "
+                f"at {page.url!r}, tabs {tabs!r}"
+            )
+        if not clicked_again and time.monotonic() > deadline - 90 and link.is_visible():
+            tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tab").all_inner_texts()
+            notes.append(f"the first click on the link opened nothing in 45 s (tabs {tabs!r})")
+            link.click()
+            clicked_again = True
+        time.sleep(0.25)
+    # the address bar follows the current tab, but late on a loaded machine (seen in CI): noted
+    # below, not waited for; what a learner needs is the tab
     notes.append(f"opened {page.url.split('?')[0]}, tab {current_tab.get_attribute('title')!r}")
     report = NotebookReport(exercise)
     assert _wait_idle(page, report, 120), report.problems
