@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._common import normal, padding_mask, states
+from rnncourse.grading.exercises.attention_forward import INPUT_DIMS
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.seq2seq import attention_backward
 
@@ -116,12 +117,7 @@ EXERCISE = Exercise(
     dims={
         "dcontext": "N H",
         "dalpha": "N T",
-        "s": "N H",
-        "h_enc": "N T H",
-        "mask": "N T",
-        "W_a": "A H",
-        "U_a": "A H",
-        "v_a": "A",
+        **INPUT_DIMS,
         "ds": "N H",
         "dh_enc": "N T H",
         "dW_a": "A H",

@@ -136,22 +136,16 @@ def diagnose(case: Case, got: dict, expected: dict) -> str | None:
     return None
 
 
+# the attention step's inputs, shared with attention_backward
+INPUT_DIMS = {"s": "N H", "h_enc": "N T H", "mask": "N T", "W_a": "A H", "U_a": "A H", "v_a": "A"}
+
 EXERCISE = Exercise(
     name="attention_forward",
     args=("s", "h_enc", "mask", "W_a", "U_a", "v_a"),
     outputs=("context", "alpha"),
     reference=attention_forward,
     cases=cases,
-    dims={
-        "s": "N H",
-        "h_enc": "N T H",
-        "mask": "N T",
-        "W_a": "A H",
-        "U_a": "A H",
-        "v_a": "A",
-        "context": "N H",
-        "alpha": "N T",
-    },
+    dims={**INPUT_DIMS, "context": "N H", "alpha": "N T"},
     mistakes=MISTAKES,
     rtol64=1e-9,
     pre_activation=scores,

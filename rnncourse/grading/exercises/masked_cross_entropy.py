@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse.grading.exercises._common import padding_mask
+from rnncourse.grading.exercises.softmax_cross_entropy import LOG_UNDERFLOW, overflow_diagnosis
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.seq2seq import masked_cross_entropy
 
@@ -77,10 +78,6 @@ OVERFLOW = (
     "NaN or inf with logits of ±1e4: np.exp overflows. Subtract each position's largest logit "
     "first, z = logits - logits.max(axis=-1, keepdims=True); the softmax does not change."
 )
-LOG_UNDERFLOW = (
-    "the loss is inf with logits of ±1e4: log(softmax) underflows to log(0). Compute the log "
-    "directly, log p = z - log(sum(exp(z))) with z = logits - max (log-softmax)."
-)
 
 MISTAKES = [
     Mistake(
@@ -115,13 +112,7 @@ MISTAKES = [
 ]
 
 
-def diagnose(case: Case, got: dict, expected: dict) -> str | None:
-    loss, dlogits = got.get("loss"), got.get("dlogits")
-    if isinstance(dlogits, np.ndarray) and not np.all(np.isfinite(dlogits)):
-        return OVERFLOW
-    if isinstance(loss, float) and not np.isfinite(loss):
-        return LOG_UNDERFLOW
-    return None
+diagnose = overflow_diagnosis(OVERFLOW, LOG_UNDERFLOW)
 
 
 EXERCISE = Exercise(

@@ -143,13 +143,22 @@ MISTAKES = [
 ]
 
 
-def diagnose(case: Case, got: dict, expected: dict) -> str | None:
-    loss, dlogits = got.get("loss"), got.get("dlogits")
-    if isinstance(dlogits, np.ndarray) and not np.all(np.isfinite(dlogits)):
-        return OVERFLOW
-    if isinstance(loss, float) and not np.isfinite(loss):
-        return LOG_UNDERFLOW
-    return None
+def overflow_diagnosis(overflow: str, underflow: str):
+    """A ``diagnose`` for a (loss, dlogits) item: ``overflow`` when dlogits is not finite (np.exp
+    overflowed), ``underflow`` when the loss is not (the log of a softmax that underflowed)."""
+
+    def diagnose(case: Case, got: dict, expected: dict) -> str | None:
+        loss, dlogits = got.get("loss"), got.get("dlogits")
+        if isinstance(dlogits, np.ndarray) and not np.all(np.isfinite(dlogits)):
+            return overflow
+        if isinstance(loss, float) and not np.isfinite(loss):
+            return underflow
+        return None
+
+    return diagnose
+
+
+diagnose = overflow_diagnosis(OVERFLOW, LOG_UNDERFLOW)
 
 
 EXERCISE = Exercise(
