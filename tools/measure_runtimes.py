@@ -64,6 +64,11 @@ LESSONS = {
     "07": Lesson(60, 30, "the gates one at a time; the gate inspector widget"),
     "08": Lesson(40, 20, "compare with the LSTM; Cho vs PyTorch variants"),
     "09": Lesson(60, 20, "pick one application to run live; the rest as reading"),
+    "10": Lesson(
+        60,
+        40,
+        "derive Adam's bias correction on the board; read the live samples together; own texts",
+    ),
     "11": Lesson(
         60,
         30,

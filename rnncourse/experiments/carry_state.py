@@ -5,10 +5,10 @@
 Truncated BPTT cuts the text into chunks of T characters. Carried, the state left by one chunk
 starts the next, so the model reads context older than T (though gradients stop at the chunk's
 start); reset, every chunk starts from zeros and the model never sees more than T characters
-while it trains. The same character RNN as lesson 10's main run (H = 64, N = 32 streams, Adam),
-trained both ways at T = 8 and T = 32 for the same number of characters (700 updates at T = 32,
-2800 at T = 8), each measured on the validation text read with the state carried, and, to see
-what the model learnt to use, with the state reset every T characters.
+while it trains. The same character RNN as lesson 10's main run (H = 64, N = 32 streams, Adam
+lr 5e-3, clip 1: its ``CONFIG``), trained both ways at T = 8 and T = 32 for the same number of
+characters, twice the main run's (700 updates at T = 32, 2800 at T = 8), each measured on the
+validation text read with the state carried, and, to see what the model learnt to use, with the state reset every T characters.
 Writes ``results/carry_state.json``.
 """
 
@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from rnncourse.charmodel import corpus
+from rnncourse.experiments.train_it_yourself import CONFIG
 from rnncourse.training import init_char_rnn, train_charmodel, validation_bits
 
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "carry_state.json"
-CHARS = 700 * 32  # characters per stream in every run: the lesson's main run
+CHARS = 2 * CONFIG["steps"] * CONFIG["T"]  # characters per stream in every run: 700 * 32
 SETTINGS = [(8, True), (8, False), (32, True), (32, False)]
 
 
@@ -46,10 +47,10 @@ def reset_bits(params: dict, ids: np.ndarray, T: int, N: int = 8) -> float:
 def run(T: int, carry: bool, seed: int = 0, progress: bool = False) -> dict:
     vocab, train_ids, val_ids = corpus()
     V = len(vocab)
-    params = init_char_rnn(V, 64, np.random.default_rng(seed))
+    params = init_char_rnn(V, CONFIG["H"], np.random.default_rng(seed))
     params, history = train_charmodel(
-        params, train_ids, val_ids, steps=CHARS // T, N=32, T=T, lr=5e-3, max_norm=1.0,
-        eval_every=10**9, val_chars=len(val_ids), carry=carry, progress=progress,
+        params, train_ids, val_ids, steps=CHARS // T, N=CONFIG["N"], T=T, lr=CONFIG["lr"],
+        max_norm=CONFIG["max_norm"], eval_every=10**9, val_chars=len(val_ids), carry=carry, progress=progress,
     )  # fmt: skip
     return {
         "T": T,

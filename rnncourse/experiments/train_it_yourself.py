@@ -3,7 +3,7 @@
     python -m rnncourse.experiments.train_it_yourself        # a few seconds; writes the JSON
 
 The configuration (``CONFIG``) is the one lesson 10 and its solutions notebook run: a vanilla
-RNN (H = 64) on the shipped Python-code corpus, N = 32 streams, T = 32 steps of truncated BPTT,
+RNN (H = 64) on the shipped Python-code corpus, N = 32 streams, T = 16 steps of truncated BPTT,
 700 Adam updates (lr 5e-3, clip 1). It writes ``results/train_it_yourself.json``: the unigram
 and bigram baselines, the validation curve and the final bits per character, which the lesson
 prints and ``tests/test_training.py`` checks against a fresh run.
@@ -22,7 +22,7 @@ from rnncourse.datasets import unigram_bits
 from rnncourse.training import bigram_bits, init_char_rnn, train_charmodel
 
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "train_it_yourself.json"
-CONFIG = {"H": 64, "N": 32, "T": 32, "steps": 700, "lr": 5e-3, "max_norm": 1.0,
+CONFIG = {"H": 64, "N": 32, "T": 16, "steps": 700, "lr": 5e-3, "max_norm": 1.0,
           "eval_every": 100, "seed": 0}  # fmt: skip
 
 
