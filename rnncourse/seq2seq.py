@@ -19,9 +19,9 @@ the registry's names, ``enc_W_ih`` is the encoder's ``W_ih``):
                   logits_u = W_hy s_u + b_y
       attention   e_{u,t} = v_a . tanh(W_a s_{u-1} + U_a h_t)            (Bahdanau et al. 2015)
                   alpha_u = softmax of e_u over the real source steps (padding gets 0)
-                  c_u     = sum_t alpha_{u,t} h_t                          (N, H)
-                  s_u     = GRU_dec([onehot(y_in_u), c_u], s_{u-1})
-                  logits_u = W_hy [s_u, c_u] + b_y
+                  hbar_u  = sum_t alpha_{u,t} h_t      (the context)       (N, H)
+                  s_u     = GRU_dec([onehot(y_in_u), hbar_u], s_{u-1})
+                  logits_u = W_hy [s_u, hbar_u] + b_y
     loss      mean over the real target positions (y_mask) of -log softmax(logits_u)[y_out_u]
 
 A model has attention when its dict holds ``att_v``.

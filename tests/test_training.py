@@ -108,11 +108,12 @@ def test_lesson_10_quotes_the_committed_figure():
     assert (
         f"{committed['final_bits']:.2f}" == "3.13" and f"{committed['unigram_bits']:.2f}" == "4.58"
     )
-    # the solutions run the same configuration with the learner's (reference) functions
+    # the solutions run a shorter configuration (400 updates at lr 0.01) with the learner's
+    # (reference) functions: still a bit below the unigram, and below the bigram
     solved = _outputs(REPO / "solutions" / "10_train_it_yourself.ipynb")
     mine = float(solved.split("your model: ")[1].split()[0])
     assert mine <= committed["unigram_bits"] - 1.0
-    assert abs(mine - committed["final_bits"]) < 0.01
+    assert mine < committed["bigram_bits"]
 
 
 def test_early_stopping_keeps_the_best_parameters_and_ends_the_bar_complete(monkeypatch):

@@ -2,9 +2,10 @@
 
     python -m rnncourse.experiments.train_it_yourself        # a few seconds; writes the JSON
 
-The configuration (``CONFIG``) is the one lesson 10 and its solutions notebook run: a vanilla
-RNN (H = 64) on the shipped Python-code corpus, N = 32 streams, T = 16 steps of truncated BPTT,
-700 Adam updates (lr 5e-3, clip 1). It writes ``results/train_it_yourself.json``: the unigram
+The configuration (``CONFIG``) is lesson 10's main run: a vanilla RNN (H = 64) on the shipped
+Python-code corpus, N = 32 streams, T = 16 steps of truncated BPTT, 700 Adam updates (lr 5e-3,
+clip 1). (Its solutions notebook runs a shorter one with the learner's functions: 400 updates at
+lr 0.01.) It writes ``results/train_it_yourself.json``: the unigram
 and bigram baselines, the validation curve and the final bits per character, which the lesson
 prints and ``tests/test_training.py`` checks against a fresh run.
 """
