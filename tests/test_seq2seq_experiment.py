@@ -108,3 +108,21 @@ def test_committed_long_plain_run_is_stuck_not_slow():
     assert len(losses) == 80 and 0.4 < losses[-1] < 0.6
     assert abs(losses[-1] - losses[39]) < 0.05  # the second half gains little
     assert max(r["sequence_accuracy"] for r in entry["by_length"]) < 0.05
+
+
+def test_bare_dates_run_shows_the_plain_model_fails_at_every_length():
+    """Trained and tested from the bare date (min_len 0) up: the plain model still translates
+    almost no source whole, the shortest bucket included; attention most of them, at every
+    length. The config is the default one but for min_len and the added first bucket."""
+    path = RESULTS_FILE.with_name("seq2seq_bare_dates.json")
+    models = json.loads(path.read_text(encoding="utf-8"))["models"]
+    for name, attention in (("plain", None), ("attention", 32)):
+        entry = models[name]
+        defaults = asdict(Seq2SeqConfig(attention=attention))
+        buckets = [[0, 40], *([list(b) for b in defaults["buckets"]])]
+        assert entry["config"] == {**defaults, "min_len": 0, "buckets": buckets}
+        assert [[r["min_len"], r["max_len"]] for r in entry["by_length"]] == buckets
+    plain = [r["sequence_accuracy"] for r in models["plain"]["by_length"]]
+    attention = [r["sequence_accuracy"] for r in models["attention"]["by_length"]]
+    assert max(plain) < 0.05 and plain[0] < 0.05  # short sources do not rescue it
+    assert min(attention) > 0.8

@@ -17,6 +17,11 @@ writes ``results/seq2seq_attention_params.npz``. The plain model, trained
 four times longer (is it slow or stuck?):
 
     python -m rnncourse.experiments.seq2seq --models plain --iters 8000 --out results/seq2seq_plain_long.json
+
+Is it the length? Both models trained and tested on sources from the bare date (``--min-len 0``:
+a length bucket of sources of at most 40 characters is added, many with no filler at all):
+
+    python -m rnncourse.experiments.seq2seq --min-len 0 --out results/seq2seq_bare_dates.json
 """
 
 from __future__ import annotations
@@ -152,12 +157,25 @@ def load_params(name: str = "attention") -> dict[str, np.ndarray]:
 
 
 def run(
-    iters: int, H: int, seed: int, models: tuple[str, ...] = MODELS, save_params: bool = False
+    iters: int,
+    H: int,
+    seed: int,
+    models: tuple[str, ...] = MODELS,
+    save_params: bool = False,
+    min_len: int = Seq2SeqConfig.min_len,
 ) -> dict:
+    """Train and evaluate ``models``. With ``min_len`` below the default 40 the models train on
+    sources from ``min_len`` characters up, and a bucket (min_len, 40) comes first."""
     out = {"models": {}}
+    default = Seq2SeqConfig()
+    buckets = default.buckets
+    if min_len < default.min_len:
+        buckets = ((min_len, default.min_len), *buckets)
     for name in models:
         A = H if name == "attention" else None
-        cfg = Seq2SeqConfig(H=H, attention=A, iters=iters, seed=seed)
+        cfg = Seq2SeqConfig(
+            H=H, attention=A, iters=iters, seed=seed, min_len=min_len, buckets=buckets
+        )
         p, losses = train_translator(cfg)
         if save_params:
             np.savez_compressed(params_file(name), **p)
@@ -177,15 +195,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     ap.add_argument("--save-params", action="store_true", help="also write each model's npz")
+    ap.add_argument(
+        "--min-len",
+        type=int,
+        default=Seq2SeqConfig.min_len,
+        help="shortest source (characters; 0: the bare date); below 40 adds a bucket up to 40",
+    )
     args = ap.parse_args(argv)
+    if not 0 <= args.min_len <= Seq2SeqConfig.min_len:
+        ap.error(f"--min-len must be between 0 and {Seq2SeqConfig.min_len}")
     models = tuple(args.models)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
-        result = run(args.iters, args.H, args.seed, models, args.save_params)
+        result = run(args.iters, args.H, args.seed, models, args.save_params, args.min_len)
     else:
         with threadpool_limits(1):
-            result = run(args.iters, args.H, args.seed, models, args.save_params)
+            result = run(args.iters, args.H, args.seed, models, args.save_params, args.min_len)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
