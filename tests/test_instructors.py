@@ -19,8 +19,8 @@ def measure():
     return measure_runtimes
 
 
-ALL = {f"{n:02d}": (f"Lesson {n}", f"{n:02d}_topic.ipynb") for n in range(10)}
-EXERCISES = {"02", "03", "04", "05", "06", "07", "08"}
+ALL = {f"{n:02d}": (f"Lesson {n}", f"{n:02d}_topic.ipynb") for n in range(13)}
+EXERCISES = {"02", "03", "04", "05", "06", "07", "08", "10", "11", "12"}
 
 
 def minutes(clock: str) -> int:
@@ -38,7 +38,7 @@ def days(rows: list[list[str]]) -> list[list[list[str]]]:
     return out
 
 
-@pytest.mark.parametrize("plan", ["ONE_DAY", "TWO_DAY"])
+@pytest.mark.parametrize("plan", ["ONE_DAY", "THREE_DAY"])
 def test_full_course_fits_the_working_day(measure, plan):
     rows = measure.schedule(getattr(measure, plan), ALL, EXERCISES, {"notebooks": {}})
     for day in days(rows):
@@ -48,8 +48,8 @@ def test_full_course_fits_the_working_day(measure, plan):
             assert minutes(nxt[0]) == minutes(row[0]) + int(row[2]), (row, nxt)
 
 
-def test_every_lesson_is_in_the_two_day_plan(measure):
-    rows = measure.schedule(measure.TWO_DAY, ALL, EXERCISES, {"notebooks": {}})
+def test_every_lesson_is_in_the_three_day_plan(measure):
+    rows = measure.schedule(measure.THREE_DAY, ALL, EXERCISES, {"notebooks": {}})
     text = "\n".join(r[1] for r in rows)
     for number, (title, _) in ALL.items():
         assert f"{number} {title}" in text
@@ -59,7 +59,7 @@ def test_every_lesson_is_in_the_two_day_plan(measure):
 
 def test_missing_lessons_are_skipped_and_pauses_do_not_pile_up(measure):
     found = {k: v for k, v in ALL.items() if k in ("00", "01", "06")}
-    rows = measure.schedule(measure.TWO_DAY, found, set(), {"notebooks": {}})
+    rows = measure.schedule(measure.THREE_DAY, found, set(), {"notebooks": {}})
     labels = [r[1] for r in rows]
     assert not any(a == b == "*break*" for a, b in itertools.pairwise(labels))
     assert not any(a.startswith("*lunch") and b == "*break*" for a, b in itertools.pairwise(labels))
@@ -108,3 +108,16 @@ def test_committed_timetable_is_generated_from_the_runtimes(measure):
     expected = {p.relative_to(REPO).as_posix() for p in measure.course_notebooks()}
     assert expected <= measured, f"not measured: {sorted(expected - measured)}"
     assert {"cpu", "python", "numpy"} <= set(runtimes["machine"])
+
+
+def test_the_three_day_plan_holds_every_lesson_and_exercise_of_the_repository(measure):
+    """Not the made-up lessons above: the course's own, so that a new lesson cannot be left out
+    of the plan that says it holds every lesson."""
+    found, exercises = measure.lessons_found()
+    planned = {item for item, _ in measure.THREE_DAY if item not in measure.PAUSES}
+    assert set(found) <= planned, sorted(set(found) - planned)
+    rows = measure.schedule(measure.THREE_DAY, found, exercises, {"notebooks": {}})
+    text = "\n".join(r[1] for r in rows)
+    for number in exercises:
+        if measure.LESSONS[number].exercise:
+            assert f"{number} exercises" in text

@@ -12,10 +12,10 @@ All": kernel start plus every cell (wall time); the kernel's CPU time is stored 
 
 Writes ``results/runtimes.json`` (seconds per notebook, with the machine described by
 ``tools.machine``, and the 1-minute load average when each notebook started, since a busy machine
-runs slower) and ``results/timetable.md`` (a one-day and a two-day workshop, each lesson with its
+runs slower) and ``results/timetable.md`` (a one-day and a three-day workshop, each lesson with its
 measured run time beside a suggested teaching time), which the instructors' guide links.
 
-The teaching times (`LESSONS`, `ONE_DAY`, `TWO_DAY`) are the course authors' judgement, not
+The teaching times (`LESSONS`, `ONE_DAY`, `THREE_DAY`) are the course authors' judgement, not
 measurements; the timetable says so.
 """
 
@@ -98,7 +98,7 @@ ONE_DAY = [
     ("08", 0.6),
     ("wrap-up", 15),
 ]
-TWO_DAY = [
+THREE_DAY = [
     ("day", 1),
     ("00", 1.0),
     ("01", 1.0),
@@ -120,12 +120,22 @@ TWO_DAY = [
     ("09", 1.0),
     ("practice", 45),
     ("wrap-up", 15),
+    ("day", 3),
+    ("10", 1.0),
+    ("break", 15),
+    ("11", 1.0),
+    ("lunch", 60),
+    ("12", 1.0),
+    ("break", 15),
+    ("practice-own-text", 45),
+    ("wrap-up", 15),
 ]
 PAUSES = {
     "break": "break",
     "lunch": "lunch",
     "wrap-up": "questions, wrap-up",
     "practice": "practice: a model from lesson 9 on the learners' own sequences, or unfinished exercises",
+    "practice-own-text": "practice: lesson 10's model on the learners' own texts (work/my_text.txt), or unfinished exercises",
 }
 DAY_START = 9 * 60  # 09:00, in minutes
 
@@ -314,11 +324,12 @@ def timetable_markdown(runtimes: dict) -> str:
         "",
         _table(header, schedule(ONE_DAY, found, exercises, runtimes)),
         "",
-        "## Two-day workshop",
+        "## Three-day workshop",
         "",
-        "Every lesson at its suggested time, every exercise in class.",
+        "Every lesson at its suggested time, every exercise in class: days 1 and 2 the foundations"
+        " (00-09), day 3 training in practice, deeper and bidirectional RNNs, and attention (10-12).",
         "",
-        _table(header, schedule(TWO_DAY, found, exercises, runtimes)),
+        _table(header, schedule(THREE_DAY, found, exercises, runtimes)),
         "",
     ]
     return "\n".join(parts)
