@@ -47,7 +47,7 @@ BANNED: list[tuple[str, str, str]] = [
     ("notebooks/10_train_it_yourself", r"c_\{t\+1\}|c_\{\\le t\}", "character ids are s_t"),
     (
         "notebooks/10_train_it_yourself",
-        r"v_t = \\mu|v_\{t-1\} \+ g_t",
+        r"v_t = \\mu|v_\{t-1\} \+ g_t|v = \\mu v",
         "momentum's velocity is u_t",
     ),
     # lesson 11: the DTW's local cost is the frames' distance, not c (the LSTM's cell state)
