@@ -82,6 +82,12 @@ def states(rng: np.random.Generator, shape: tuple[int, ...], dtype: type) -> np.
     return rng.uniform(-0.9, 0.9, size=shape).astype(dtype)
 
 
+def has_padding(case) -> bool:
+    """True when the case's ``mask`` input marks a padded step (a branch every masked item
+    must cover)."""
+    return bool((case.inputs["mask"] == 0).any())
+
+
 def padding_mask(rng: np.random.Generator, N: int, T: int, dtype: type) -> np.ndarray:
     """A (N, T) mask of 1.0 for real steps and 0.0 for padding at the end, in ``dtype``: random
     lengths, with a padded first row and a full last one (a single row is padded by one step)."""

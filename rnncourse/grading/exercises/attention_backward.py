@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._common import normal, padding_mask, states
+from rnncourse.grading.exercises._common import REPEAT, has_padding, normal, padding_mask, states
 from rnncourse.grading.exercises.attention_forward import INPUT_DIMS
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.seq2seq import attention_backward
@@ -19,7 +19,7 @@ SIZES = [
     ((2, 4, 3, 5), np.float64, "float64", True),
     ((1, 3, 4, 2), np.float64, "float64", True),
     ((3, 1, 2, 4), np.float64, "float64", False),
-    ((2, 4, 3, 5), np.float64, "same shapes, new values", True),
+    ((2, 4, 3, 5), np.float64, REPEAT, True),
     ((4, 5, 3, 6), np.float32, "float32", True),
 ]
 HIDDEN_SIZES = [
@@ -130,7 +130,7 @@ EXERCISE = Exercise(
     branches={
         "dalpha given": lambda case: case.inputs["dalpha"] is not None,
         "dalpha None": lambda case: case.inputs["dalpha"] is None,
-        "a padded source": lambda case: bool((case.inputs["mask"] == 0).any()),
+        "a padded source": has_padding,
     },
     output_hints={
         "dh_enc": "only dh_enc is wrong: it gets alpha * dcontext (the weighted sum) plus the "

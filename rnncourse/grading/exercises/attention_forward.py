@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._common import normal, padding_mask, states
+from rnncourse.grading.exercises._common import REPEAT, has_padding, normal, padding_mask, states
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.seq2seq import attention_forward
 
@@ -21,7 +21,7 @@ SIZES = [
     ((2, 4, 3, 5), np.float64, "float64"),
     ((1, 3, 4, 2), np.float64, "float64"),
     ((3, 1, 2, 4), np.float64, "float64"),
-    ((2, 4, 3, 5), np.float64, "same shapes, new values"),
+    ((2, 4, 3, 5), np.float64, REPEAT),
     ((4, 5, 3, 6), np.float32, "float32"),
     ((3, 6, 2, 5), np.float64, "large scores"),
 ]
@@ -150,7 +150,7 @@ EXERCISE = Exercise(
     rtol64=1e-9,
     pre_activation=scores,
     branches={
-        "a padded source": lambda case: bool((case.inputs["mask"] == 0).any()),
+        "a padded source": has_padding,
         "a source without padding": lambda case: bool((case.inputs["mask"] > 0).all(axis=1).any()),
     },
     diagnose=diagnose,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse import seq2seq
+from rnncourse.grading.exercises._common import REPEAT
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.losses import log_softmax
 
@@ -28,7 +29,7 @@ SETUPS = [
     ((4, 3, 5, 6), np.float64, "float64", 3, 5, 0.6),
     ((1, 4, 3, 5), np.float64, "float64", 2, 4, 0.7),
     ((3, 1, 5, 7), np.float64, "float64", 4, 4, 1.0),
-    ((4, 3, 5, 6), np.float64, "same shapes, new values", 3, 5, 1.0),
+    ((4, 3, 5, 6), np.float64, REPEAT, 3, 5, 1.0),
     ((3, 2, 4, 5), np.float64, "beam of one", 1, 5, 1.0),
     ((2, 4, 3, 6), np.float64, "no length normalisation", 3, 4, 0.0),
     ((2, 3, 5, 6), np.float32, "float32", 3, 4, 1.0),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncourse.grading.exercises._common import padding_mask
+from rnncourse.grading.exercises._common import has_padding, padding_mask
 from rnncourse.grading.exercises.softmax_cross_entropy import LOG_UNDERFLOW, overflow_diagnosis
 from rnncourse.grading.spec import Case, Exercise, Mistake, mistake_factory
 from rnncourse.seq2seq import masked_cross_entropy
@@ -127,7 +127,7 @@ EXERCISE = Exercise(
     mistakes=MISTAKES,
     pre_activation=lambda logits, targets, mask: logits,
     branches={
-        "a padded target": lambda case: bool((case.inputs["mask"] == 0).any()),
+        "a padded target": has_padding,
         "a target without padding": lambda case: bool((case.inputs["mask"] > 0).all(axis=1).any()),
     },
     diagnose=diagnose,

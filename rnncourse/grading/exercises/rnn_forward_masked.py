@@ -13,6 +13,7 @@ import numpy as np
 from rnncourse.grading.exercises._common import (
     LARGE,
     LARGE_X,
+    has_padding,
     normal,
     overflow_hint,
     rnn_params,
@@ -127,7 +128,7 @@ EXERCISE = Exercise(
     mistakes=MISTAKES,
     pre_activation=pre_activation,
     branches={
-        "padded steps": lambda case: bool((case.inputs["mask"] == 0).any()),
+        "padded steps": has_padding,
         "a full-length sequence": lambda case: bool((case.inputs["mask"] == 1).all(axis=1).any()),
     },
     error_hints=[
